@@ -1,0 +1,177 @@
+/**
+ * `pnpm jifen <command>`: the server's command line. Long-running commands print progress to
+ * stderr and end with a one-line summary on stdout.
+ */
+import { parseArgs } from 'node:util';
+import { chinaInstant } from '@jifen/shared';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/connect.js';
+import type { Db } from './db/connect.js';
+import { inTransaction } from './db/dialect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { verifyAccount } from './commands/ledger.js';
+import { expireDuePoints, grantBirthdayGifts, releaseDuePoints, reviewTiers } from './jobs/points-jobs.js';
+import { PersonalDataCipher } from './lib/crypto.js';
+import { seedDemo } from './seed/demo.js';
+import { startServer } from './server.js';
+
+const USAGE = `usage: pnpm jifen <command> [options]
+
+  migrate                          apply database migrations
+  serve                            run the HTTP server and background jobs
+  seed --demo                      load the demo group, rules and members (idempotent)
+  expire [--as-of YYYY-MM-DD]      expire points due by the start of that China day (default: now)
+  release-pending [--as-of …]      release pending points whose return window has passed
+  review-tiers [--as-of …]         run the monthly tier review now
+  birthday-gifts [--as-of …]       grant birthday gifts for that day
+  verify-ledger                    recompute every account from its entries and lots
+  bench ledger [options]           ledger throughput vs a bare-driver loop (see --help)
+
+DATABASE_URL selects the database (default sqlite:./data/jifen.sqlite).`;
+
+function databaseUrl(): string {
+  return process.env.DATABASE_URL ?? 'sqlite:./data/jifen.sqlite';
+}
+
+function parseAsOf(value: string | undefined): number {
+  if (!value) return Date.now();
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) throw new ConfigError(`--as-of must be YYYY-MM-DD (got ${value})`);
+  return Date.parse(chinaInstant(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0));
+}
+
+function progress(label: string) {
+  let last = 0;
+  return (done: number) => {
+    const t = Date.now();
+    if (t - last > 500) {
+      process.stderr.write(`\r${label}: ${done} processed…`);
+      last = t;
+    }
+  };
+}
+
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = openDatabase(databaseUrl());
+  try {
+    await migrateToLatest(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function verifyLedger(db: Db): Promise<number> {
+  let after = 0;
+  let checked = 0;
+  let bad = 0;
+  const tick = progress('verify-ledger');
+  for (;;) {
+    const page = await db.kysely.selectFrom('account').select('id').where('id', '>', after).orderBy('id').limit(500).execute();
+    if (page.length === 0) break;
+    for (const { id } of page) {
+      const check = await inTransaction(db, (trx) => verifyAccount(trx, id));
+      checked += 1;
+      if (check.problems.length > 0) {
+        bad += 1;
+        process.stderr.write(`\naccount ${id}: ${check.problems.join('; ')}\n`);
+      }
+      after = id;
+    }
+    tick(checked);
+  }
+  process.stderr.write('\n');
+  console.log(`verify-ledger: ${checked} accounts checked, ${bad} with problems`);
+  return bad;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: false,
+    options: { 'as-of': { type: 'string' }, demo: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  const asOfText = typeof values['as-of'] === 'string' ? values['as-of'] : undefined;
+  switch (command) {
+    case 'migrate': {
+      const applied = await withDb((db) => migrateToLatest(db));
+      console.log(applied.length ? `migrated: ${applied.join(', ')}` : 'migrate: already up to date');
+      return 0;
+    }
+    case 'serve': {
+      const server = await startServer();
+      const stop = () => void server.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return new Promise(() => undefined);
+    }
+    case 'seed': {
+      if (!values.demo) throw new ConfigError('seed needs --demo (the only data set there is)');
+      const config = loadConfig();
+      const summary = await withDb((db) =>
+        seedDemo(db, new PersonalDataCipher(config.JIFEN_DATA_KEY), Date.now(), (l) => process.stderr.write(`${l}\n`)),
+      );
+      console.log(
+        `seed: ${summary.created ? `created ${summary.programs} programs, ${summary.brands} brands, ${summary.stores} stores, ${summary.members} members` : 'demo data already present'}`,
+      );
+      return 0;
+    }
+    case 'expire': {
+      const asOf = parseAsOf(asOfText);
+      const s = await withDb((db) => expireDuePoints(db, asOf, progress('expire')));
+      process.stderr.write('\n');
+      console.log(`expire: ${s.items} lots expired, ${s.points} points, as of ${new Date(asOf).toISOString()}`);
+      return 0;
+    }
+    case 'release-pending': {
+      const asOf = parseAsOf(asOfText);
+      const s = await withDb((db) => releaseDuePoints(db, asOf, progress('release-pending')));
+      process.stderr.write('\n');
+      console.log(`release-pending: ${s.items} lots released, ${s.points} points`);
+      return 0;
+    }
+    case 'review-tiers': {
+      const asOf = parseAsOf(asOfText);
+      const counts = await withDb((db) => reviewTiers(db, asOf, progress('review-tiers')));
+      process.stderr.write('\n');
+      console.log(
+        `review-tiers: ${Object.entries(counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+      return 0;
+    }
+    case 'birthday-gifts': {
+      const asOf = parseAsOf(asOfText);
+      const s = await withDb((db) => grantBirthdayGifts(db, asOf, progress('birthday-gifts')));
+      process.stderr.write('\n');
+      console.log(`birthday-gifts: ${s.items} members, ${s.points} points`);
+      return 0;
+    }
+    case 'verify-ledger':
+      return (await withDb(verifyLedger)) === 0 ? 0 : 1;
+    case 'bench': {
+      const { runBench } = await import('./bench/index.js');
+      return runBench(positionals[0], rest.slice(1));
+    }
+    default:
+      console.log(USAGE);
+      return command === undefined || values.help ? 0 : 2;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0 || process.argv[2] !== 'serve') process.exit(code);
+    },
+    (e: unknown) => {
+      console.error(e instanceof ConfigError ? e.message : e);
+      process.exit(e instanceof ConfigError ? 2 : 1);
+    },
+  );
+}

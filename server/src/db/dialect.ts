@@ -1,0 +1,101 @@
+/**
+ * The few places where SQLite and MySQL/MariaDB/TiDB differ, each behind one helper:
+ * transactions with retry, row locks, duplicate-key detection and aggregate numbers.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Db, DialectName } from './connect.js';
+import type { Database } from './schema.js';
+
+export type Trx = Transaction<Database>;
+
+interface DriverError {
+  errno?: number;
+  code?: string;
+}
+
+function asDriverError(e: unknown): DriverError {
+  return typeof e === 'object' && e !== null ? (e as DriverError) : {};
+}
+
+/** A unique-key violation: MySQL errno 1062, SQLite SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY. */
+export function isDuplicateKeyError(e: unknown): boolean {
+  const { errno, code } = asDriverError(e);
+  return errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * Errors after which the whole transaction may be rerun: deadlock (1213), lock wait timeout (1205),
+ * NOWAIT (3572), TiDB's documented retry-safe codes, and SQLite's busy/locked.
+ */
+const RETRYABLE_ERRNO = new Set([1213, 1205, 3572, 9007, 8005, 8002, 8022, 8028]);
+export function isRetryableError(e: unknown): boolean {
+  const { errno, code } = asDriverError(e);
+  if (errno !== undefined && RETRYABLE_ERRNO.has(errno)) return true;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+export interface TransactionOptions {
+  /** Attempts in all, including the first. */
+  attempts?: number;
+}
+
+/**
+ * Runs `fn` in a transaction and reruns it from the start on a retryable error, with jittered
+ * backoff. Kysely's transaction() never retries; InnoDB rolls back only the statement on 1205, so
+ * the whole transaction is rolled back and rerun here.
+ */
+export async function inTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.kysely.transaction().execute(fn);
+    } catch (e) {
+      if (attempt >= attempts || !isRetryableError(e)) throw e;
+      const backoff = Math.min(200, 2 ** attempt) + Math.random() * 10;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+    }
+  }
+}
+
+/**
+ * Locks account rows for the rest of the transaction, in ascending id order so two transactions
+ * touching the same accounts can never wait on each other in a cycle. On MySQL this is
+ * `SELECT … FOR UPDATE` taken before any insert (avoiding the FK-check shared-lock upgrade that
+ * deadlocks); SQLite has one writer per database and `BEGIN IMMEDIATE` already holds it.
+ */
+export async function lockAccounts(trx: Trx, dialect: DialectName, ids: readonly number[]) {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const rows = [];
+  for (const id of sorted) {
+    let q = trx.selectFrom('account').selectAll().where('id', '=', id);
+    if (dialect === 'mysql') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+/** Locks one row of any table by primary key `id` (MySQL); a plain read on SQLite. */
+export async function lockRowById<T extends 'member' | 'hold' | 'lot'>(
+  trx: Trx,
+  dialect: DialectName,
+  table: T,
+  id: number,
+): Promise<boolean> {
+  const base = (trx as unknown as Kysely<Database>)
+    .selectFrom(table as 'member')
+    .select('id')
+    .where('id', '=', id);
+  const row = await (dialect === 'mysql' ? base.forUpdate() : base).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** `sum()` comes back as a string from MySQL (DECIMAL) and a number from SQLite. */
+export function num(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new TypeError(`not a number: ${String(v)}`);
+  return n;
+}

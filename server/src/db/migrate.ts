@@ -1,0 +1,22 @@
+import { Migrator } from 'kysely';
+import type { Migration, MigrationProvider, Kysely } from 'kysely';
+import type { Db } from './connect.js';
+import { migration0001 } from './migrations/0001_core.js';
+
+/** Migrations are listed here in order; a shipped migration is never edited, only followed. */
+function provider(db: Db): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '0001_core': migration0001(db.dialect),
+      };
+    },
+  };
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely as unknown as Kysely<unknown>, provider: provider(db) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

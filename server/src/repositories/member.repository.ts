@@ -1,0 +1,90 @@
+/** Members and their accounts. */
+import type { Kysely, Selectable } from 'kysely';
+import type { Trx } from '../db/dialect.js';
+import { isDuplicateKeyError } from '../db/dialect.js';
+import type { AccountTable, Database, MemberTable } from '../db/schema.js';
+import { newId } from '../lib/ids.js';
+
+export type MemberRow = Selectable<MemberTable>;
+export type AccountRow = Selectable<AccountTable>;
+type Q = Kysely<Database> | Trx;
+
+export function findMemberById(db: Q, id: number): Promise<MemberRow | undefined> {
+  return db.selectFrom('member').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findMemberByPhoneHash(db: Q, phoneHash: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('member').selectAll().where('phone_hash', '=', phoneHash).executeTakeFirst();
+}
+
+export function findMemberByOpenid(db: Q, openid: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('member').selectAll().where('openid', '=', openid).executeTakeFirst();
+}
+
+export function findMemberByReferralCode(db: Q, code: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('member').selectAll().where('referral_code', '=', code).executeTakeFirst();
+}
+
+export async function insertMember(db: Q, row: MemberRow): Promise<void> {
+  await db.insertInto('member').values(row).execute();
+}
+
+export function accountsOfMember(db: Q, memberId: number): Promise<AccountRow[]> {
+  return db.selectFrom('account').selectAll().where('member_id', '=', memberId).execute();
+}
+
+export function findAccount(db: Q, memberId: number, programId: number): Promise<AccountRow | undefined> {
+  return db.selectFrom('account').selectAll().where('member_id', '=', memberId).where('program_id', '=', programId).executeTakeFirst();
+}
+
+/**
+ * The member's account in a program, created on first use. Two racing creators both end with the
+ * one row: the unique (member_id, program_id) key decides, the loser reads the winner's row.
+ */
+export async function ensureAccount(
+  db: Kysely<Database>,
+  memberId: number,
+  programId: number,
+  tierCode: string,
+  now: number,
+): Promise<AccountRow> {
+  const existing = await findAccount(db, memberId, programId);
+  if (existing) return existing;
+  const row: AccountRow = {
+    id: newId(),
+    member_id: memberId,
+    program_id: programId,
+    available: 0,
+    pending: 0,
+    held: 0,
+    lifetime_earned: 0,
+    growth: 0,
+    tier_code: tierCode,
+    tier_since: now,
+    tier_warned_at: null,
+    entry_seq: 0,
+    updated_at: now,
+  };
+  try {
+    await db.insertInto('account').values(row).execute();
+    return row;
+  } catch (e) {
+    if (!isDuplicateKeyError(e)) throw e;
+    const again = await findAccount(db, memberId, programId);
+    if (!again) throw e;
+    return again;
+  }
+}
+
+/** Points of available lots expiring in [now, until): what a member sees as "expiring soon". */
+export async function expiringPoints(db: Q, accountId: number, now: number, until: number): Promise<number> {
+  const row = await db
+    .selectFrom('lot')
+    .select((eb) => eb.fn.sum<number | string | null>('remaining').as('p'))
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'available')
+    .where('expires_at', '>=', now)
+    .where('expires_at', '<', until)
+    .executeTakeFirst();
+  return Number(row?.p ?? 0);
+}

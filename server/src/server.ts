@@ -1,0 +1,67 @@
+/**
+ * Starts Jifen's server: opens and migrates the database, creates the bootstrap admin, serves the
+ * HTTP API and (unless JIFEN_JOBS=off) runs the background jobs under database leases.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bootstrapAdmin, loadConfig } from './config.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/connect.js';
+import type { Db } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createApp } from './http/app.js';
+import type { Services } from './http/context.js';
+import { ensureBootstrapAdmin } from './commands/staff.js';
+import { startJobs } from './jobs/runner.js';
+import type { JobRunner } from './jobs/runner.js';
+import { PersonalDataCipher } from './lib/crypto.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Config;
+  logger?: Logger;
+  /** Reuse an open database (tests); otherwise DATABASE_URL is opened and closed with the server. */
+  db?: Db;
+  now?: () => number;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config = options.config ?? loadConfig();
+  const logger = options.logger ?? createLogger(config.JIFEN_LOG_LEVEL);
+  const db = options.db ?? openDatabase(config.DATABASE_URL);
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  const now = options.now ?? Date.now;
+  const services: Services = { config, db, cipher: new PersonalDataCipher(config.JIFEN_DATA_KEY), logger, now };
+  if (await ensureBootstrapAdmin(db, bootstrapAdmin(config), now())) logger.info('bootstrap admin created');
+  const app = createApp(services);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+  });
+  // WeChat gives up after 5 s; a request that takes longer is already lost.
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const jobs: JobRunner | null = config.JIFEN_JOBS === 'on' ? startJobs(services) : null;
+  const url = `http://${config.HOST}:${port}`;
+  logger.info({ url, db: db.describe }, 'jifen server listening');
+  return {
+    url,
+    port,
+    services,
+    async close() {
+      await jobs?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      if (!options.db) await db.close();
+    },
+  };
+}

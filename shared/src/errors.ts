@@ -1,0 +1,58 @@
+/**
+ * Stable error codes. Clients branch on `code`, never on `message`.
+ * Each code maps to exactly one HTTP status so server and clients agree.
+ */
+export const errorStatus = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  MEMBER_NOT_FOUND: 404,
+  ACCOUNT_NOT_FOUND: 404,
+  PROGRAM_NOT_FOUND: 404,
+  MEMBER_EXISTS: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  POINTS_INSUFFICIENT: 409,
+  ACCOUNT_IN_DEBT: 409,
+  ACCOUNT_FROZEN: 409,
+  HOLD_NOT_ACTIVE: 409,
+  ALREADY_REVERSED: 409,
+  REVERSAL_EXCEEDS_ORIGINAL: 409,
+  EXCHANGE_NOT_ALLOWED: 409,
+  RULESET_NOT_FOUND: 404,
+  REFERRAL_INVALID: 409,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string };
+}
+
+/** A domain error: thrown by commands, mapped to HTTP by one middleware. */
+export class JifenError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  constructor(code: ErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'JifenError';
+    this.code = code;
+    this.field = field;
+  }
+  get status(): number {
+    return errorStatus[this.code];
+  }
+  toBody(): ErrorBody {
+    return {
+      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) },
+    };
+  }
+}
+
+export function isJifenError(e: unknown): e is JifenError {
+  return e instanceof JifenError;
+}
