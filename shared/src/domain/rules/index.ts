@@ -1,0 +1,3 @@
+export * from './schema.js';
+export * from './engine.js';
+export * from './grants.js';
