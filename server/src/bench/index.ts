@@ -1,0 +1,18 @@
+import { benchLedger } from './ledger.js';
+
+const BENCHES: Record<string, (argv: string[]) => Promise<number>> = {
+  ledger: benchLedger,
+};
+
+export async function runBench(name: string | undefined, argv: string[]): Promise<number> {
+  const bench = name ? BENCHES[name] : undefined;
+  if (!bench) {
+    console.log(`usage: pnpm jifen bench <${Object.keys(BENCHES).join('|')}> [options]
+
+  ledger  --members N (1000) --concurrency C (16) --seconds S (5) --preload ENTRIES (0)
+          credits and debits per second and p99 through the ledger, beside a bare-driver loop
+          running the same statements; with --preload, measured again after that many entries.`);
+    return name ? 2 : 0;
+  }
+  return bench(argv);
+}

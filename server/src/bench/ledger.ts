@@ -1,0 +1,507 @@
+/**
+ * `pnpm jifen bench ledger`: credits and debits per second and p99 latency through Jifen's ledger,
+ * beside a bare-driver loop that runs the same statements at the same concurrency in the same run,
+ * and the ratio between them. With --preload N it measures again after N entries were added.
+ *
+ * It uses its own database (DATABASE_URL; for MySQL a `<db>_bench` database is created and
+ * dropped), never the one the server runs on.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import { createPool } from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { openDatabase } from '../db/connect.js';
+import type { Db } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { credit, debit } from '../commands/ledger.js';
+import { sha256Hex } from '../lib/crypto.js';
+import { newId } from '../lib/ids.js';
+import { NEVER_EXPIRES_ORDER } from '../repositories/ledger.repository.js';
+import { ensureAccount } from '../repositories/member.repository.js';
+import { DEFAULT_TIERS } from '@jifen/shared';
+
+interface Options {
+  members: number;
+  concurrency: number;
+  seconds: number;
+  preload: number;
+  url: string;
+}
+
+interface Figures {
+  ops: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      members: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '16' },
+      seconds: { type: 'string', default: '5' },
+      preload: { type: 'string', default: '0' },
+    },
+  });
+  const int = (name: string, v: string | undefined, min: number) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+  return {
+    members: int('members', values.members, 1),
+    concurrency: int('concurrency', values.concurrency, 1),
+    seconds: int('seconds', values.seconds, 1),
+    preload: int('preload', values.preload, 0),
+    url: process.env.DATABASE_URL ?? 'sqlite:./data/bench.sqlite',
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Runs `op` from `concurrency` workers for `seconds`; each op picks a random account. */
+async function measure(concurrency: number, seconds: number, op: (worker: number, i: number) => Promise<void>): Promise<Figures> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        const t0 = performance.now();
+        try {
+          await op(worker, i);
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    ops: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+async function setupBenchDb(url: string): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    const benchPath = path === ':memory:' ? ':memory:' : path.replace(/(\.sqlite)?$/, '.bench.sqlite');
+    if (benchPath !== ':memory:') {
+      const { rmSync } = await import('node:fs');
+      for (const suffix of ['', '-wal', '-shm']) rmSync(benchPath + suffix, { force: true });
+    }
+    const benchUrl = `sqlite:${benchPath}`;
+    const db = openDatabase(benchUrl);
+    await migrateToLatest(db);
+    return { db, url: benchUrl, drop: () => db.close() };
+  }
+  const u = new URL(url);
+  const name = `${u.pathname.replace(/^\//, '') || 'jifen'}_bench`;
+  const admin = await createPool({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    connectionLimit: 1,
+  });
+  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  u.pathname = `/${name}`;
+  const benchUrl = u.toString();
+  const db = openDatabase(benchUrl, { poolSize: 64 });
+  await migrateToLatest(db);
+  return {
+    db,
+    url: benchUrl,
+    async drop() {
+      await db.close();
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.end();
+    },
+  };
+}
+
+/** The bench program and funded accounts, shared by both loops. */
+async function seedAccounts(db: Db, members: number): Promise<number[]> {
+  const programId = newId();
+  const now = Date.now();
+  await db.kysely
+    .insertInto('program')
+    .values({
+      id: programId,
+      code: 'BENCH',
+      name: '压测',
+      point_value_fen: 100,
+      expiry_policy: '{"kind":"never"}',
+      return_window_days: 0,
+      tier_set: JSON.stringify(DEFAULT_TIERS),
+      is_default: 1,
+      created_at: now,
+    })
+    .execute();
+  const ids: number[] = [];
+  for (let i = 0; i < members; i++) {
+    const memberId = newId();
+    await db.kysely
+      .insertInto('member')
+      .values({
+        id: memberId,
+        openid: null,
+        unionid: null,
+        phone_enc: null,
+        phone_hash: null,
+        name: null,
+        birthday: null,
+        consent_version: null,
+        referral_code: randomBytes(6).toString('hex').slice(0, 12),
+        referred_by: null,
+        status: 'active',
+        created_at: now,
+      })
+      .execute();
+    const account = await ensureAccount(db.kysely, memberId, programId, 'bronze', now);
+    ids.push(account.id);
+    if (i % 200 === 0) process.stderr.write(`\rseeding accounts: ${i}/${members}`);
+  }
+  process.stderr.write(`\rseeding accounts: ${members}/${members}\n`);
+  return ids;
+}
+
+/** Jifen's ledger: alternately a credit of 10 and a debit of 5 on a random account. */
+function jifenOp(db: Db, accounts: number[], tag: string) {
+  return async (worker: number, i: number) => {
+    const accountId = accounts[Math.floor(Math.random() * accounts.length)]!;
+    const key = { source: 'bench', key: `${tag}-${worker}-${i}` };
+    if (i % 2 === 0) await credit({ db }, key, { accountId, points: 10, kind: 'grant', expiresAt: null, reason: 'bench' });
+    else {
+      try {
+        await debit({ db }, key, { accountId, points: 5, kind: 'spend', reason: 'bench' });
+      } catch {
+        // An empty account refuses the debit after its read: still a full round of statements.
+      }
+    }
+  };
+}
+
+interface LockedAccount {
+  available: number;
+  pending: number;
+  held: number;
+  growth: number;
+  lifetime_earned: number;
+  entry_seq: number;
+}
+
+/**
+ * The same statements as Jifen's credit and debit, written directly against mysql2: lock the
+ * account, look up the idempotency key, insert the lot or take from lots, insert the entry, update
+ * the account — no query builder, no domain objects.
+ */
+function bareMysqlOp(pool: Pool, accounts: number[], tag: string) {
+  return async (worker: number, i: number) => {
+    const accountId = accounts[Math.floor(Math.random() * accounts.length)]!;
+    const idem = sha256Hex(`bench\u0000${tag}-${worker}-${i}`);
+    const conn: PoolConnection = await pool.getConnection();
+    try {
+      await conn.query('begin');
+      const [rows] = await conn.execute<RowDataPacket[]>('select * from `account` where `id` = ? for update', [accountId]);
+      const a = rows[0] as LockedAccount;
+      await conn.execute('select * from `ledger_entry` where `idem_hash` = ?', [idem]);
+      const now = Date.now();
+      const entryId = newId();
+      let points: number;
+      let lotId: number | null = null;
+      if (i % 2 === 0) {
+        points = 10;
+        lotId = newId();
+        await conn.execute(
+          'insert into `lot` (`id`, `account_id`, `source_entry_id`, `original`, `remaining`, `status`, `earned_at`, `release_at`, `expires_at`, `spend_order`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [lotId, accountId, entryId, 10, 10, 'available', now, null, null, NEVER_EXPIRES_ORDER],
+        );
+      } else {
+        if (a.available < 5) {
+          await conn.query('rollback');
+          return;
+        }
+        points = -5;
+        const [lots] = await conn.execute<RowDataPacket[]>(
+          "select * from `lot` where `account_id` = ? and `status` = 'available' and `remaining` > 0 order by `spend_order`, `earned_at`, `id`",
+          [accountId],
+        );
+        let left = 5;
+        for (const lot of lots) {
+          if (left === 0) break;
+          const take = Math.min(left, Number(lot.remaining));
+          left -= take;
+          await conn.execute('update `lot` set `remaining` = ?, `status` = ? where `id` = ?', [
+            Number(lot.remaining) - take,
+            'available',
+            lot.id,
+          ]);
+          await conn.execute(
+            'insert into `lot_movement` (`id`, `account_id`, `lot_id`, `entry_id`, `kind`, `points`, `excused`) values (?, ?, ?, ?, ?, ?, ?)',
+            [newId(), accountId, lot.id, entryId, 'spend', -take, 0],
+          );
+        }
+      }
+      const seq = a.entry_seq + 1;
+      const available = a.available + points;
+      await conn.execute(
+        'insert into `ledger_entry` (`account_id`, `entry_seq`, `id`, `idem_hash`, `input_hash`, `kind`, `points`, `pending_delta`, `held_delta`, `growth_delta`, `available_after`, `pending_after`, `held_after`, `lot_id`, `ref_entry_id`, `order_ref`, `reason`, `trace`, `actor`, `created_at`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          accountId,
+          seq,
+          entryId,
+          idem,
+          idem,
+          points > 0 ? 'grant' : 'spend',
+          points,
+          0,
+          0,
+          0,
+          available,
+          a.pending,
+          a.held,
+          lotId,
+          null,
+          null,
+          'bench',
+          null,
+          null,
+          now,
+        ],
+      );
+      await conn.execute(
+        'update `account` set `available` = ?, `pending` = ?, `held` = ?, `lifetime_earned` = ?, `growth` = ?, `tier_code` = ?, `tier_since` = ?, `tier_warned_at` = ?, `entry_seq` = ?, `updated_at` = ? where `id` = ?',
+        [available, a.pending, a.held, a.lifetime_earned + Math.max(0, points), a.growth, 'bronze', now, null, seq, now, accountId],
+      );
+      await conn.query('commit');
+    } catch (e) {
+      await conn.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      conn.release();
+    }
+  };
+}
+
+/** The same statements on better-sqlite3 directly, prepared once, in `BEGIN IMMEDIATE` transactions. */
+function bareSqliteOp(path: string, accounts: number[], tag: string) {
+  const raw = new BetterSqlite3(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  const lock = raw.prepare('select * from account where id = ?');
+  const idemQ = raw.prepare('select * from ledger_entry where idem_hash = ?');
+  const insLot = raw.prepare(
+    'insert into lot (id, account_id, source_entry_id, original, remaining, status, earned_at, release_at, expires_at, spend_order) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const lotsQ = raw.prepare(
+    "select * from lot where account_id = ? and status = 'available' and remaining > 0 order by spend_order, earned_at, id",
+  );
+  const updLot = raw.prepare('update lot set remaining = ?, status = ? where id = ?');
+  const insMove = raw.prepare(
+    'insert into lot_movement (id, account_id, lot_id, entry_id, kind, points, excused) values (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insEntry = raw.prepare(
+    'insert into ledger_entry (account_id, entry_seq, id, idem_hash, input_hash, kind, points, pending_delta, held_delta, growth_delta, available_after, pending_after, held_after, lot_id, ref_entry_id, order_ref, reason, trace, actor, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const updAcc = raw.prepare(
+    'update account set available = ?, pending = ?, held = ?, lifetime_earned = ?, growth = ?, tier_code = ?, tier_since = ?, tier_warned_at = ?, entry_seq = ?, updated_at = ? where id = ?',
+  );
+  const begin = raw.prepare('begin immediate');
+  const commit = raw.prepare('commit');
+  const op = async (worker: number, i: number) => {
+    const accountId = accounts[Math.floor(Math.random() * accounts.length)]!;
+    const idem = sha256Hex(`bench\u0000${tag}-${worker}-${i}`);
+    begin.run();
+    try {
+      const a = lock.get(accountId) as LockedAccount;
+      idemQ.get(idem);
+      const now = Date.now();
+      const entryId = newId();
+      let points: number;
+      let lotId: number | null = null;
+      if (i % 2 === 0) {
+        points = 10;
+        lotId = newId();
+        insLot.run(lotId, accountId, entryId, 10, 10, 'available', now, null, null, NEVER_EXPIRES_ORDER);
+      } else {
+        if (a.available < 5) {
+          raw.exec('rollback');
+          return;
+        }
+        points = -5;
+        let left = 5;
+        for (const lot of lotsQ.all(accountId) as Array<{ id: number; remaining: number }>) {
+          if (left === 0) break;
+          const take = Math.min(left, lot.remaining);
+          left -= take;
+          updLot.run(lot.remaining - take, 'available', lot.id);
+          insMove.run(newId(), accountId, lot.id, entryId, 'spend', -take, 0);
+        }
+      }
+      const seq = a.entry_seq + 1;
+      const available = a.available + points;
+      insEntry.run(
+        accountId,
+        seq,
+        entryId,
+        idem,
+        idem,
+        points > 0 ? 'grant' : 'spend',
+        points,
+        0,
+        0,
+        0,
+        available,
+        a.pending,
+        a.held,
+        lotId,
+        null,
+        null,
+        'bench',
+        null,
+        null,
+        now,
+      );
+      updAcc.run(available, a.pending, a.held, a.lifetime_earned + Math.max(0, points), a.growth, 'bronze', now, null, seq, now, accountId);
+      commit.run();
+    } catch (e) {
+      if (raw.inTransaction) raw.exec('rollback');
+      throw e;
+    }
+    // Yield like an async driver would, so the workers interleave as Jifen's do.
+    await Promise.resolve();
+  };
+  return { op, close: () => raw.close() };
+}
+
+/** Adds `count` entries under filler accounts in multi-row inserts, with progress. */
+async function preload(db: Db, count: number): Promise<void> {
+  const perAccount = 1000;
+  const batch = db.dialect === 'mysql' ? 2000 : 500;
+  const now = Date.now();
+  let done = 0;
+  let accountId = newId();
+  let seq = 0;
+  const started = performance.now();
+  while (done < count) {
+    const rows = [];
+    for (let i = 0; i < batch && done + rows.length < count; i++) {
+      if (seq === perAccount) {
+        accountId = newId();
+        seq = 0;
+      }
+      seq += 1;
+      const id = newId();
+      rows.push({
+        account_id: accountId,
+        entry_seq: seq,
+        id,
+        idem_hash: sha256Hex(`preload:${id}`),
+        input_hash: 'x',
+        kind: 'grant',
+        points: 1,
+        pending_delta: 0,
+        held_delta: 0,
+        growth_delta: 0,
+        available_after: seq,
+        pending_after: 0,
+        held_after: 0,
+        lot_id: null,
+        ref_entry_id: null,
+        order_ref: null,
+        reason: 'preload',
+        trace: null,
+        actor: null,
+        created_at: now - Math.floor(Math.random() * 3e10),
+      });
+    }
+    await db.kysely.insertInto('ledger_entry').values(rows).execute();
+    done += rows.length;
+    if (done % (batch * 25) < batch || done === count) {
+      const rate = Math.round(done / ((performance.now() - started) / 1000));
+      process.stderr.write(
+        `\rpreloading ledger: ${done.toLocaleString('en')}/${count.toLocaleString('en')} entries (${rate.toLocaleString('en')}/s)`,
+      );
+    }
+  }
+  process.stderr.write('\n');
+}
+
+function line(label: string, f: Figures): string {
+  return `${label.padEnd(26)} ${f.perSecond.toFixed(0).padStart(7)} ops/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(7)} ms   (${f.ops} ops, ${f.errors} errors)`;
+}
+
+async function round(label: string, opts: Options, bench: { db: Db; url: string }, accounts: number[]): Promise<number> {
+  process.stderr.write(`${label}: Jifen ledger, ${opts.concurrency} workers × ${opts.seconds}s…\n`);
+  const jifen = await measure(opts.concurrency, opts.seconds, jifenOp(bench.db, accounts, `${label}-j`));
+  process.stderr.write(`${label}: bare driver, same statements, ${opts.concurrency} workers × ${opts.seconds}s…\n`);
+  let bare: Figures;
+  if (bench.db.dialect === 'mysql') {
+    const u = new URL(bench.url);
+    const pool = createPool({
+      host: u.hostname,
+      port: Number(u.port || 3306),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: u.pathname.slice(1),
+      connectionLimit: 64,
+      supportBigNumbers: true,
+    });
+    bare = await measure(opts.concurrency, opts.seconds, bareMysqlOp(pool, accounts, `${label}-b`));
+    await pool.end();
+  } else {
+    const path = bench.url.slice('sqlite:'.length);
+    const bareDb = bareSqliteOp(path, accounts, `${label}-b`);
+    bare = await measure(opts.concurrency, opts.seconds, bareDb.op);
+    bareDb.close();
+  }
+  const ratio = jifen.perSecond / bare.perSecond;
+  console.log(`\n== ${label} (${bench.db.dialect}, ${accounts.length} members, concurrency ${opts.concurrency})`);
+  console.log(line('Jifen ledger', jifen));
+  console.log(line('bare driver (floor)', bare));
+  console.log(`ratio Jifen / bare: ${ratio.toFixed(2)}`);
+  return jifen.perSecond;
+}
+
+export async function benchLedger(argv: string[]): Promise<number> {
+  const opts = parseOptions(argv);
+  const bench = await setupBenchDb(opts.url);
+  try {
+    if (bench.db.dialect === 'mysql') {
+      const { sql } = await import('kysely');
+      const r = await sql<{ v: string; pool: number | string }>`select version() as v, @@innodb_buffer_pool_size as pool`.execute(
+        bench.db.kysely,
+      );
+      const row = r.rows[0];
+      if (row) console.log(`server ${row.v}, innodb_buffer_pool_size ${Math.round(Number(row.pool) / 1048576)} MiB`);
+    }
+    const accounts = await seedAccounts(bench.db, opts.members);
+    const before = await round('empty ledger', opts, bench, accounts);
+    if (opts.preload > 0) {
+      await preload(bench.db, opts.preload);
+      const after = await round(`after ${opts.preload.toLocaleString('en')} entries`, opts, bench, accounts);
+      console.log(`\nthroughput with the preloaded ledger vs empty: ${((after / before) * 100).toFixed(0)}%`);
+    }
+    return 0;
+  } finally {
+    await bench.drop();
+  }
+}
