@@ -51,11 +51,21 @@ function progress(label: string) {
   };
 }
 
+/** Opens DATABASE_URL, brings the schema up to date, runs `fn`, closes. */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const db = openDatabase(databaseUrl());
   try {
     await migrateToLatest(db);
     return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function migrateOnly(): Promise<string[]> {
+  const db = openDatabase(databaseUrl());
+  try {
+    return await migrateToLatest(db);
   } finally {
     await db.close();
   }
@@ -96,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   const asOfText = typeof values['as-of'] === 'string' ? values['as-of'] : undefined;
   switch (command) {
     case 'migrate': {
-      const applied = await withDb((db) => migrateToLatest(db));
+      const applied = await migrateOnly();
       console.log(applied.length ? `migrated: ${applied.join(', ')}` : 'migrate: already up to date');
       return 0;
     }

@@ -39,11 +39,23 @@ export function startJobs(services: Services, jobs: JobDefinition[] = POINTS_JOB
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();
+  // Only keeps this process from overlapping itself (a run longer than its interval); which
+  // process runs a job is decided by the lease in the database.
+  const busy = new Set<string>();
   let stopped = false;
 
   async function runOnce(name: string): Promise<boolean> {
     const job = jobs.find((j) => j.name === name);
-    if (!job || stopped) return false;
+    if (!job || stopped || busy.has(name)) return false;
+    busy.add(name);
+    try {
+      return await runLeased(job);
+    } finally {
+      busy.delete(name);
+    }
+  }
+
+  async function runLeased(job: JobDefinition): Promise<boolean> {
     const lease = await tryAcquire(services.db, job.name, owner, LEASE_MS, services.now());
     if (!lease) return false;
     const keepAlive = setInterval(() => void renew(services.db, lease, LEASE_MS, services.now()).catch(() => undefined), LEASE_MS / 3);
