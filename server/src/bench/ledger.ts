@@ -18,7 +18,7 @@ import { credit, debit } from '../commands/ledger.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import { NEVER_EXPIRES_ORDER } from '../repositories/ledger.repository.js';
-import { ensureAccount } from '../repositories/member.repository.js';
+import { blankMember, ensureAccount, insertMember } from '../repositories/member.repository.js';
 import { DEFAULT_TIERS } from '@jifen/shared';
 
 interface Options {
@@ -157,23 +157,7 @@ async function seedAccounts(db: Db, members: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < members; i++) {
     const memberId = newId();
-    await db.kysely
-      .insertInto('member')
-      .values({
-        id: memberId,
-        openid: null,
-        unionid: null,
-        phone_enc: null,
-        phone_hash: null,
-        name: null,
-        birthday: null,
-        consent_version: null,
-        referral_code: randomBytes(6).toString('hex').slice(0, 12),
-        referred_by: null,
-        status: 'active',
-        created_at: now,
-      })
-      .execute();
+    await insertMember(db.kysely, blankMember(memberId, randomBytes(6).toString('hex'), now));
     const account = await ensureAccount(db.kysely, memberId, programId, 'bronze', now);
     ids.push(account.id);
     if (i % 200 === 0) process.stderr.write(`\rseeding accounts: ${i}/${members}`);
@@ -207,21 +191,27 @@ interface LockedAccount {
   entry_seq: number;
 }
 
+/** The least a driver must do for the bare loop: run one statement with positional parameters. */
+interface BareConnection {
+  query(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
+  exec(sql: string, params?: unknown[]): Promise<void>;
+  done(): void;
+}
+
 /**
- * The same statements as Jifen's credit and debit, written directly against mysql2: lock the
+ * The same statements as Jifen's credit and debit, written directly against the driver: lock the
  * account, look up the idempotency key, insert the lot or take from lots, insert the entry, update
- * the account — no query builder, no domain objects.
+ * the account — no query builder, no domain objects. Backquoted names run on MySQL and SQLite alike.
  */
-function bareMysqlOp(pool: Pool, accounts: number[], tag: string) {
+function bareOp(connect: () => Promise<BareConnection>, lockSuffix: string, beginSql: string, accounts: number[], tag: string) {
   return async (worker: number, i: number) => {
     const accountId = accounts[Math.floor(Math.random() * accounts.length)]!;
     const idem = sha256Hex(`bench\u0000${tag}-${worker}-${i}`);
-    const conn: PoolConnection = await pool.getConnection();
+    const conn = await connect();
     try {
-      await conn.query('begin');
-      const [rows] = await conn.execute<RowDataPacket[]>('select * from `account` where `id` = ? for update', [accountId]);
-      const a = rows[0] as LockedAccount;
-      await conn.execute('select * from `ledger_entry` where `idem_hash` = ?', [idem]);
+      await conn.exec(beginSql);
+      const a = (await conn.query(`select * from \`account\` where \`id\` = ?${lockSuffix}`, [accountId]))[0] as unknown as LockedAccount;
+      await conn.query('select * from `ledger_entry` where `idem_hash` = ?', [idem]);
       const now = Date.now();
       const entryId = newId();
       let points: number;
@@ -229,17 +219,17 @@ function bareMysqlOp(pool: Pool, accounts: number[], tag: string) {
       if (i % 2 === 0) {
         points = 10;
         lotId = newId();
-        await conn.execute(
+        await conn.exec(
           'insert into `lot` (`id`, `account_id`, `source_entry_id`, `original`, `remaining`, `status`, `earned_at`, `release_at`, `expires_at`, `spend_order`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
           [lotId, accountId, entryId, 10, 10, 'available', now, null, null, NEVER_EXPIRES_ORDER],
         );
       } else {
-        if (a.available < 5) {
-          await conn.query('rollback');
+        if (Number(a.available) < 5) {
+          await conn.exec('rollback');
           return;
         }
         points = -5;
-        const [lots] = await conn.execute<RowDataPacket[]>(
+        const lots = await conn.query(
           "select * from `lot` where `account_id` = ? and `status` = 'available' and `remaining` > 0 order by `spend_order`, `earned_at`, `id`",
           [accountId],
         );
@@ -248,20 +238,20 @@ function bareMysqlOp(pool: Pool, accounts: number[], tag: string) {
           if (left === 0) break;
           const take = Math.min(left, Number(lot.remaining));
           left -= take;
-          await conn.execute('update `lot` set `remaining` = ?, `status` = ? where `id` = ?', [
+          await conn.exec('update `lot` set `remaining` = ?, `status` = ? where `id` = ?', [
             Number(lot.remaining) - take,
             'available',
             lot.id,
           ]);
-          await conn.execute(
+          await conn.exec(
             'insert into `lot_movement` (`id`, `account_id`, `lot_id`, `entry_id`, `kind`, `points`, `excused`) values (?, ?, ?, ?, ?, ?, ?)',
             [newId(), accountId, lot.id, entryId, 'spend', -take, 0],
           );
         }
       }
-      const seq = a.entry_seq + 1;
-      const available = a.available + points;
-      await conn.execute(
+      const seq = Number(a.entry_seq) + 1;
+      const available = Number(a.available) + points;
+      await conn.exec(
         'insert into `ledger_entry` (`account_id`, `entry_seq`, `id`, `idem_hash`, `input_hash`, `kind`, `points`, `pending_delta`, `held_delta`, `growth_delta`, `available_after`, `pending_after`, `held_after`, `lot_id`, `ref_entry_id`, `order_ref`, `reason`, `trace`, `actor`, `created_at`) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [
           accountId,
@@ -286,110 +276,70 @@ function bareMysqlOp(pool: Pool, accounts: number[], tag: string) {
           now,
         ],
       );
-      await conn.execute(
+      await conn.exec(
         'update `account` set `available` = ?, `pending` = ?, `held` = ?, `lifetime_earned` = ?, `growth` = ?, `tier_code` = ?, `tier_since` = ?, `tier_warned_at` = ?, `entry_seq` = ?, `updated_at` = ? where `id` = ?',
-        [available, a.pending, a.held, a.lifetime_earned + Math.max(0, points), a.growth, 'bronze', now, null, seq, now, accountId],
+        [available, a.pending, a.held, Number(a.lifetime_earned) + Math.max(0, points), a.growth, 'bronze', now, null, seq, now, accountId],
       );
-      await conn.query('commit');
+      await conn.exec('commit');
     } catch (e) {
-      await conn.query('rollback').catch(() => undefined);
+      await conn.exec('rollback').catch(() => undefined);
       throw e;
     } finally {
-      conn.release();
+      conn.done();
     }
   };
 }
 
-/** The same statements on better-sqlite3 directly, prepared once, in `BEGIN IMMEDIATE` transactions. */
-function bareSqliteOp(path: string, accounts: number[], tag: string) {
+/** mysql2 prepared statements on a pooled connection per operation. */
+function mysqlConnections(pool: Pool): () => Promise<BareConnection> {
+  return async () => {
+    const conn: PoolConnection = await pool.getConnection();
+    return {
+      async query(sql, params = []) {
+        const [rows] = await conn.execute<RowDataPacket[]>(sql, params as never[]);
+        return rows;
+      },
+      async exec(sql, params = []) {
+        if (params.length === 0) await conn.query(sql);
+        else await conn.execute(sql, params as never[]);
+      },
+      done: () => conn.release(),
+    };
+  };
+}
+
+/** better-sqlite3 on its own connection, each statement prepared once. */
+function sqliteConnections(path: string): { connect: () => Promise<BareConnection>; close: () => void } {
   const raw = new BetterSqlite3(path);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
-  const lock = raw.prepare('select * from account where id = ?');
-  const idemQ = raw.prepare('select * from ledger_entry where idem_hash = ?');
-  const insLot = raw.prepare(
-    'insert into lot (id, account_id, source_entry_id, original, remaining, status, earned_at, release_at, expires_at, spend_order) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const lotsQ = raw.prepare(
-    "select * from lot where account_id = ? and status = 'available' and remaining > 0 order by spend_order, earned_at, id",
-  );
-  const updLot = raw.prepare('update lot set remaining = ?, status = ? where id = ?');
-  const insMove = raw.prepare(
-    'insert into lot_movement (id, account_id, lot_id, entry_id, kind, points, excused) values (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const insEntry = raw.prepare(
-    'insert into ledger_entry (account_id, entry_seq, id, idem_hash, input_hash, kind, points, pending_delta, held_delta, growth_delta, available_after, pending_after, held_after, lot_id, ref_entry_id, order_ref, reason, trace, actor, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const updAcc = raw.prepare(
-    'update account set available = ?, pending = ?, held = ?, lifetime_earned = ?, growth = ?, tier_code = ?, tier_since = ?, tier_warned_at = ?, entry_seq = ?, updated_at = ? where id = ?',
-  );
-  const begin = raw.prepare('begin immediate');
-  const commit = raw.prepare('commit');
-  const op = async (worker: number, i: number) => {
-    const accountId = accounts[Math.floor(Math.random() * accounts.length)]!;
-    const idem = sha256Hex(`bench\u0000${tag}-${worker}-${i}`);
-    begin.run();
-    try {
-      const a = lock.get(accountId) as LockedAccount;
-      idemQ.get(idem);
-      const now = Date.now();
-      const entryId = newId();
-      let points: number;
-      let lotId: number | null = null;
-      if (i % 2 === 0) {
-        points = 10;
-        lotId = newId();
-        insLot.run(lotId, accountId, entryId, 10, 10, 'available', now, null, null, NEVER_EXPIRES_ORDER);
-      } else {
-        if (a.available < 5) {
-          raw.exec('rollback');
-          return;
-        }
-        points = -5;
-        let left = 5;
-        for (const lot of lotsQ.all(accountId) as Array<{ id: number; remaining: number }>) {
-          if (left === 0) break;
-          const take = Math.min(left, lot.remaining);
-          left -= take;
-          updLot.run(lot.remaining - take, 'available', lot.id);
-          insMove.run(newId(), accountId, lot.id, entryId, 'spend', -take, 0);
-        }
-      }
-      const seq = a.entry_seq + 1;
-      const available = a.available + points;
-      insEntry.run(
-        accountId,
-        seq,
-        entryId,
-        idem,
-        idem,
-        points > 0 ? 'grant' : 'spend',
-        points,
-        0,
-        0,
-        0,
-        available,
-        a.pending,
-        a.held,
-        lotId,
-        null,
-        null,
-        'bench',
-        null,
-        null,
-        now,
-      );
-      updAcc.run(available, a.pending, a.held, a.lifetime_earned + Math.max(0, points), a.growth, 'bronze', now, null, seq, now, accountId);
-      commit.run();
-    } catch (e) {
-      if (raw.inTransaction) raw.exec('rollback');
-      throw e;
-    }
-    // Yield like an async driver would, so the workers interleave as Jifen's do.
-    await Promise.resolve();
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  const stmt = (sql: string) => {
+    let s = prepared.get(sql);
+    if (!s) prepared.set(sql, (s = raw.prepare(sql)));
+    return s;
   };
-  return { op, close: () => raw.close() };
+  // One connection, like Jifen's SQLite: operations take turns, as a writer lock would make them.
+  let turn = Promise.resolve();
+  const connection: BareConnection = {
+    query: async (sql, params = []) => stmt(sql).all(...params) as Array<Record<string, unknown>>,
+    exec: async (sql, params = []) => {
+      if (sql === 'rollback' && !raw.inTransaction) return;
+      stmt(sql).run(...params);
+    },
+    done: () => undefined,
+  };
+  return {
+    connect: async () => {
+      const previous = turn;
+      let release!: () => void;
+      turn = new Promise((r) => (release = r));
+      await previous;
+      return { ...connection, done: release };
+    },
+    close: () => raw.close(),
+  };
 }
 
 /** Adds `count` entries under filler accounts in multi-row inserts, with progress. */
@@ -465,13 +415,13 @@ async function round(label: string, opts: Options, bench: { db: Db; url: string 
       connectionLimit: 64,
       supportBigNumbers: true,
     });
-    bare = await measure(opts.concurrency, opts.seconds, bareMysqlOp(pool, accounts, `${label}-b`));
+    bare = await measure(opts.concurrency, opts.seconds, bareOp(mysqlConnections(pool), ' for update', 'begin', accounts, `${label}-b`));
     await pool.end();
   } else {
     const path = bench.url.slice('sqlite:'.length);
-    const bareDb = bareSqliteOp(path, accounts, `${label}-b`);
-    bare = await measure(opts.concurrency, opts.seconds, bareDb.op);
-    bareDb.close();
+    const sqlite = sqliteConnections(path);
+    bare = await measure(opts.concurrency, opts.seconds, bareOp(sqlite.connect, '', 'begin immediate', accounts, `${label}-b`));
+    sqlite.close();
   }
   const ratio = jifen.perSecond / bare.perSecond;
   console.log(`\n== ${label} (${bench.db.dialect}, ${accounts.length} members, concurrency ${opts.concurrency})`);

@@ -129,6 +129,27 @@ export async function getMember(db: Db, id: number): Promise<MemberRow> {
   return m;
 }
 
+/**
+ * Finds a member by WeChat openid, then unionid (the same person in another app of the group's
+ * Open Platform account), or phone (exact, through the keyed hash). Undefined when none matches.
+ */
+export async function findMember(
+  deps: MemberDeps,
+  by: { openid?: string; unionid?: string; phone?: string },
+): Promise<MemberRow | undefined> {
+  const db = deps.db.kysely;
+  if (by.openid) {
+    const m = await members.findMemberByOpenid(db, by.openid);
+    if (m) return m;
+  }
+  if (by.unionid) {
+    const m = await members.findMemberByUnionid(db, by.unionid);
+    if (m) return m;
+  }
+  if (by.phone) return members.findMemberByPhoneHash(db, deps.cipher.lookupHash(by.phone));
+  return undefined;
+}
+
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** The member as HQ sees them; the phone in full only when `revealPhone` (the caller audits that). */

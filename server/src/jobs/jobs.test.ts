@@ -175,3 +175,15 @@ describe('job leases', () => {
     await two.stop();
   });
 });
+
+describe('finding members', () => {
+  it('by openid, by unionid, by phone — and never by a phone that was not registered', async () => {
+    const { findMember } = await import('../commands/members.js');
+    const deps = { db: t.db, cipher, now: () => T0 };
+    const { id } = await registerMember(deps, { phone: '13800000009', openid: 'o-find-1', unionid: 'u-find-1', grantBonuses: false });
+    expect((await findMember(deps, { openid: 'o-find-1' }))?.id).toBe(id);
+    expect((await findMember(deps, { openid: 'o-other', unionid: 'u-find-1' }))?.id).toBe(id);
+    expect((await findMember(deps, { phone: '13800000009' }))?.id).toBe(id);
+    expect(await findMember(deps, { phone: '13800000010' })).toBeUndefined();
+  });
+});

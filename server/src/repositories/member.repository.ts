@@ -21,8 +21,30 @@ export function findMemberByOpenid(db: Q, openid: string): Promise<MemberRow | u
   return db.selectFrom('member').selectAll().where('openid', '=', openid).executeTakeFirst();
 }
 
+export function findMemberByUnionid(db: Q, unionid: string): Promise<MemberRow | undefined> {
+  return db.selectFrom('member').selectAll().where('unionid', '=', unionid).orderBy('created_at').limit(1).executeTakeFirst();
+}
+
 export function findMemberByReferralCode(db: Q, code: string): Promise<MemberRow | undefined> {
   return db.selectFrom('member').selectAll().where('referral_code', '=', code).executeTakeFirst();
+}
+
+/** A member with nothing but an id: for imports without personal data, tests and benchmarks. */
+export function blankMember(id: number, referralCode: string, now: number): MemberRow {
+  return {
+    id,
+    openid: null,
+    unionid: null,
+    phone_enc: null,
+    phone_hash: null,
+    name: null,
+    birthday: null,
+    consent_version: null,
+    referral_code: referralCode,
+    referred_by: null,
+    status: 'active',
+    created_at: now,
+  };
 }
 
 export async function insertMember(db: Q, row: MemberRow): Promise<void> {

@@ -3,7 +3,7 @@ import { DEFAULT_TIERS } from '@jifen/shared';
 import type { ExpiryPolicy } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import { newId } from '../lib/ids.js';
-import { ensureAccount } from '../repositories/member.repository.js';
+import { blankMember, ensureAccount, insertMember } from '../repositories/member.repository.js';
 
 export const T0 = Date.parse('2026-03-10T02:00:00Z');
 export const DAY = 86_400_000;
@@ -39,24 +39,9 @@ export async function makeProgram(
 }
 
 export async function makeAccount(db: Db, programId: number, memberId: number = newId()): Promise<{ memberId: number; accountId: number }> {
-  await db.kysely
-    .insertInto('member')
-    .values({
-      id: memberId,
-      openid: null,
-      unionid: null,
-      phone_enc: null,
-      phone_hash: null,
-      name: null,
-      birthday: null,
-      consent_version: null,
-      referral_code: memberId.toString(36).slice(-8).toUpperCase().padStart(8, 'X'),
-      referred_by: null,
-      status: 'active',
-      created_at: T0,
-    })
-    .execute()
-    .catch(() => undefined);
+  await insertMember(db.kysely, blankMember(memberId, memberId.toString(36).slice(-8).toUpperCase().padStart(8, 'X'), T0)).catch(
+    () => undefined,
+  );
   const account = await ensureAccount(db.kysely, memberId, programId, 'bronze', T0);
   return { memberId, accountId: account.id };
 }
