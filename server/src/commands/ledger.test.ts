@@ -299,3 +299,21 @@ describe('exchange', () => {
     expect((await balances(t.db, from)).available).toBe(300);
   });
 });
+
+describe("inside the caller's transaction", () => {
+  it('commits with the caller, and rolls back with it', async () => {
+    const { accountId } = await makeAccount(t.db, programId);
+    await inTransaction(t.db, async (trx) => {
+      await credit({ db: t.db, trx, now: clock.now }, key('outer'), { accountId, points: 40, kind: 'grant', expiresAt: null, reason: 'x' });
+    });
+    expect((await balances(t.db, accountId)).available).toBe(40);
+    const failed = await inTransaction(t.db, async (trx) => {
+      await credit({ db: t.db, trx, now: clock.now }, key('outer'), { accountId, points: 60, kind: 'grant', expiresAt: null, reason: 'x' });
+      throw new Error('the order update failed');
+    }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect((await balances(t.db, accountId)).available).toBe(40);
+    expect(await entriesOf(accountId)).toHaveLength(1);
+    await check(accountId);
+  });
+});

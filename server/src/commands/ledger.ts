@@ -67,6 +67,17 @@ export interface PostingResult {
 export interface LedgerDeps {
   db: Db;
   now?: () => number;
+  /**
+   * Post inside the caller's transaction (a payment settlement that marks the order paid and
+   * credits the points atomically). The caller then owns retries: a duplicate key or a deadlock
+   * propagates so the whole transaction reruns, and the rerun replays from the stored entry.
+   */
+  trx?: Trx;
+}
+
+/** Where pre-transaction lookups read: the caller's transaction when there is one. */
+function reader(deps: LedgerDeps) {
+  return deps.trx ?? deps.db.kysely;
 }
 
 function present(entry: EntryRow, replayed: boolean): PostingResult {
@@ -218,19 +229,21 @@ async function post(
   };
   // Resolved before the transaction: SQLite has one connection, held by the transaction.
   const ids = await accountIds();
+  const run = async (trx: Trx) => {
+    const accounts = await lockAccounts(trx, deps.db.dialect, ids);
+    const existing = await repo.findEntryByIdem(trx, idemHash);
+    if (existing) return replay(existing);
+    for (const id of ids) {
+      if (!accounts.some((a) => a.id === id)) throw new JifenError('ACCOUNT_NOT_FOUND', `account ${id} not found`);
+    }
+    const posting = new Posting(trx, (deps.now ?? Date.now)(), idemHash, inputHash, accounts);
+    const entry = await body(posting);
+    await posting.finish();
+    return present(entry, false);
+  };
+  if (deps.trx) return run(deps.trx);
   try {
-    return await inTransaction(deps.db, async (trx) => {
-      const accounts = await lockAccounts(trx, deps.db.dialect, ids);
-      const existing = await repo.findEntryByIdem(trx, idemHash);
-      if (existing) return replay(existing);
-      for (const id of ids) {
-        if (!accounts.some((a) => a.id === id)) throw new JifenError('ACCOUNT_NOT_FOUND', `account ${id} not found`);
-      }
-      const posting = new Posting(trx, (deps.now ?? Date.now)(), idemHash, inputHash, accounts);
-      const entry = await body(posting);
-      await posting.finish();
-      return present(entry, false);
-    });
+    return await inTransaction(deps.db, run);
   } catch (e) {
     if (!isDuplicateKeyError(e)) throw e;
     const existing = await deps.db.kysely.selectFrom('ledger_entry').selectAll().where('idem_hash', '=', idemHash).executeTakeFirst();
@@ -399,7 +412,7 @@ export function hold(deps: LedgerDeps, idem: Idempotency, input: Omit<DebitInput
 }
 
 async function holdAccount(deps: LedgerDeps, holdId: number): Promise<number> {
-  const h = await deps.db.kysely.selectFrom('hold').select('account_id').where('id', '=', holdId).executeTakeFirst();
+  const h = await reader(deps).selectFrom('hold').select('account_id').where('id', '=', holdId).executeTakeFirst();
   if (!h) throw new JifenError('HOLD_NOT_ACTIVE', `hold ${holdId} not found`);
   return h.account_id;
 }
@@ -551,11 +564,7 @@ const GIVE_BACK_KINDS = new Set<string>(['spend', 'hold_confirm']);
  */
 export async function reverse(deps: LedgerDeps, idem: Idempotency, input: ReverseInput): Promise<PostingResult> {
   assertPositiveInt(input.points, 'points');
-  const original = await deps.db.kysely
-    .selectFrom('ledger_entry')
-    .select(['account_id'])
-    .where('id', '=', input.entryId)
-    .executeTakeFirst();
+  const original = await reader(deps).selectFrom('ledger_entry').select(['account_id']).where('id', '=', input.entryId).executeTakeFirst();
   if (!original) throw new JifenError('NOT_FOUND', `entry ${input.entryId} not found`);
   return post(
     deps,
@@ -654,7 +663,7 @@ function growthLeft(entry: EntryRow, previous: EntryRow[]): number {
  * expiry job (or two servers running it) writes one entry. Returns null when nothing is due.
  */
 export async function expireLot(deps: LedgerDeps, input: { lotId: number; asOf: number }): Promise<PostingResult | null> {
-  const lot0 = await deps.db.kysely.selectFrom('lot').select(['account_id']).where('id', '=', input.lotId).executeTakeFirst();
+  const lot0 = await reader(deps).selectFrom('lot').select(['account_id']).where('id', '=', input.lotId).executeTakeFirst();
   if (!lot0) return null;
   try {
     return await post(
@@ -690,7 +699,7 @@ export async function expireLot(deps: LedgerDeps, input: { lotId: number; asOf: 
 
 /** Pending → available once the return window has passed. Idempotent per lot. Returns null when not due. */
 export async function releaseLot(deps: LedgerDeps, input: { lotId: number; asOf: number }): Promise<PostingResult | null> {
-  const lot0 = await deps.db.kysely.selectFrom('lot').select(['account_id']).where('id', '=', input.lotId).executeTakeFirst();
+  const lot0 = await reader(deps).selectFrom('lot').select(['account_id']).where('id', '=', input.lotId).executeTakeFirst();
   if (!lot0) return null;
   try {
     return await post(
