@@ -15,7 +15,7 @@ import { openDatabase } from '../db/connect.js';
 import type { Db } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { credit, debit } from '../commands/ledger.js';
-import { sha256Hex } from '../lib/crypto.js';
+import { sha256 } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import { NEVER_EXPIRES_ORDER } from '../repositories/ledger.repository.js';
 import { blankMember, ensureAccount, insertMember } from '../repositories/member.repository.js';
@@ -206,7 +206,7 @@ interface BareConnection {
 function bareOp(connect: () => Promise<BareConnection>, lockSuffix: string, beginSql: string, accounts: number[], tag: string) {
   return async (worker: number, i: number) => {
     const accountId = accounts[Math.floor(Math.random() * accounts.length)]!;
-    const idem = sha256Hex(`bench\u0000${tag}-${worker}-${i}`);
+    const idem = sha256(`bench\u0000${tag}-${worker}-${i}`);
     const conn = await connect();
     try {
       await conn.exec(beginSql);
@@ -342,6 +342,8 @@ function sqliteConnections(path: string): { connect: () => Promise<BareConnectio
   };
 }
 
+const PRELOAD_INPUT = sha256('preload');
+
 /** Adds `count` entries under filler accounts in multi-row inserts, with progress. */
 async function preload(db: Db, count: number): Promise<void> {
   const perAccount = 1000;
@@ -364,8 +366,8 @@ async function preload(db: Db, count: number): Promise<void> {
         account_id: accountId,
         entry_seq: seq,
         id,
-        idem_hash: sha256Hex(`preload:${id}`),
-        input_hash: 'x',
+        idem_hash: sha256(`preload:${id}`),
+        input_hash: PRELOAD_INPUT,
         kind: 'grant',
         points: 1,
         pending_delta: 0,

@@ -18,7 +18,7 @@ import { JifenError } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import { inTransaction, isDuplicateKeyError, lockAccounts } from '../db/dialect.js';
 import type { Trx } from '../db/dialect.js';
-import { canonicalJson, sha256Hex } from '../lib/crypto.js';
+import { canonicalJson, sha256 } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import * as repo from '../repositories/ledger.repository.js';
 import { upgradeIfEarned } from './tiers.js';
@@ -104,8 +104,8 @@ class Posting {
   constructor(
     readonly trx: Trx,
     readonly now: number,
-    readonly idemHash: string,
-    readonly inputHash: string,
+    readonly idemHash: Buffer,
+    readonly inputHash: Buffer,
     accounts: AccountRow[],
   ) {
     for (const a of accounts) this.touched.set(a.id, a);
@@ -153,7 +153,7 @@ class Posting {
       account_id: account.id,
       entry_seq: account.entry_seq,
       id: e.id ?? newId(),
-      idem_hash: suffix ? sha256Hex(`${this.idemHash}:${suffix}`) : this.idemHash,
+      idem_hash: suffix ? sha256(Buffer.concat([this.idemHash, Buffer.from(`:${suffix}`)])) : this.idemHash,
       input_hash: this.inputHash,
       kind: e.kind,
       points,
@@ -219,10 +219,10 @@ async function post(
   accountIds: () => Promise<number[]>,
   body: (p: Posting) => Promise<EntryRow>,
 ): Promise<PostingResult> {
-  const idemHash = sha256Hex(`${idem.source}\u0000${idem.key}`);
-  const inputHash = sha256Hex(canonicalJson(idem.fingerprint ?? input));
+  const idemHash = sha256(`${idem.source}\u0000${idem.key}`);
+  const inputHash = sha256(canonicalJson(idem.fingerprint ?? input));
   const replay = (existing: EntryRow): PostingResult => {
-    if (existing.input_hash !== inputHash) {
+    if (!Buffer.from(existing.input_hash).equals(inputHash)) {
       throw new JifenError('IDEMPOTENCY_CONFLICT', `idempotency key "${idem.key}" was already used with other inputs`);
     }
     return present(existing, true);

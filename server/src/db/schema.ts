@@ -96,8 +96,9 @@ export interface LedgerEntryTable {
   account_id: number;
   entry_seq: number;
   id: number;
-  idem_hash: string;
-  input_hash: string;
+  /** SHA-256 of (source, key): 32 raw bytes, half the index of its hex form. */
+  idem_hash: Buffer;
+  input_hash: Buffer;
   kind: string;
   /** Change to available points (signed). */
   points: number;

@@ -15,7 +15,7 @@ export type MovementRow = Selectable<LotMovementTable>;
 /** Far-future sort key for lots that never expire: they are spent after every expiring lot. */
 export const NEVER_EXPIRES_ORDER = 9_000_000_000_000_000;
 
-export async function findEntryByIdem(trx: Trx, idemHash: string): Promise<EntryRow | undefined> {
+export async function findEntryByIdem(trx: Trx, idemHash: Buffer): Promise<EntryRow | undefined> {
   return trx.selectFrom('ledger_entry').selectAll().where('idem_hash', '=', idemHash).executeTakeFirst();
 }
 

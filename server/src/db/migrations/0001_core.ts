@@ -104,14 +104,14 @@ export function migration0001(dialect: DialectName) {
         .execute();
 
       // Clustered by (account_id, entry_seq): inserts spread by random account id and a member's
-      // history stays contiguous. idem_hash is SHA-256 of (source, key), so even date-shaped keys
+      // history stays contiguous. idem_hash is the 32-byte SHA-256 of (source, key), so even date-shaped keys
       // such as WeChat transaction ids index in random order.
       await table('ledger_entry')
         .addColumn('account_id', 'bigint', (c) => c.notNull())
         .addColumn('entry_seq', 'bigint', (c) => c.notNull())
         .addColumn('id', 'bigint', (c) => c.notNull().unique())
-        .addColumn('idem_hash', 'varchar(64)', (c) => c.notNull().unique())
-        .addColumn('input_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('idem_hash', 'binary(32)', (c) => c.notNull().unique())
+        .addColumn('input_hash', 'binary(32)', (c) => c.notNull())
         .addColumn('kind', 'varchar(16)', (c) => c.notNull())
         .addColumn('points', 'bigint', (c) => c.notNull())
         .addColumn('pending_delta', 'bigint', (c) => c.notNull())
