@@ -14,7 +14,8 @@ import type { Services } from './http/context.js';
 import { ensureBootstrapAdmin } from './commands/staff.js';
 import { startJobs } from './jobs/runner.js';
 import type { JobRunner } from './jobs/runner.js';
-import { PersonalDataCipher } from './lib/crypto.js';
+import { createServices } from './http/services.js';
+import type { WxPayRuntime } from './commands/orders.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 
@@ -31,6 +32,8 @@ export interface StartOptions {
   /** Reuse an open database (tests); otherwise DATABASE_URL is opened and closed with the server. */
   db?: Db;
   now?: () => number;
+  /** WeChat Pay wiring (tests and the sandbox pass one built for the simulator). */
+  wxpay?: WxPayRuntime | null;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -40,7 +43,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const now = options.now ?? Date.now;
-  const services: Services = { config, db, cipher: new PersonalDataCipher(config.JIFEN_DATA_KEY), logger, now };
+  const services: Services = createServices({ config, db, logger, now, wxpay: options.wxpay ?? null });
   if (await ensureBootstrapAdmin(db, bootstrapAdmin(config), now())) logger.info('bootstrap admin created');
   const app = createApp(services);
   const server: Server = await new Promise((resolve) => {

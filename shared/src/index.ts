@@ -5,3 +5,4 @@ export * from './domain/time.js';
 export * from './domain/expiry.js';
 export * from './domain/tiers.js';
 export * from './domain/rules/index.js';
+export * from './contracts/pos.js';

@@ -31,7 +31,7 @@ const purchase = (memberId: number, placedAt: number) => ({
 describe('purchase earning', () => {
   it('uses the rule set version in force when the order was placed, even if settled later', async () => {
     const { memberId, accountId } = await makeAccount(t.db, programId);
-    const quote = await quotePurchase(t.db, purchase(memberId, T0), T0);
+    const quote = await quotePurchase(t.db.kysely, purchase(memberId, T0), T0);
     expect(quote.ruleSetVersion).toBe(1);
     // Settled two days later, after version 2 (3 points per yuan) took effect: still version 1.
     const { posting } = await earnForPurchase(
@@ -41,7 +41,7 @@ describe('purchase earning', () => {
     );
     expect(posting.points).toBe(128);
     expect(await balances(t.db, accountId)).toMatchObject({ pending: 128, available: 0, growth: 128 });
-    const later = await quotePurchase(t.db, purchase(memberId, T0 + 2 * DAY), T0 + 2 * DAY);
+    const later = await quotePurchase(t.db.kysely, purchase(memberId, T0 + 2 * DAY), T0 + 2 * DAY);
     expect(later.ruleSetVersion).toBe(2);
     expect(later.result.points).toBe(384);
   });

@@ -4,7 +4,10 @@
  */
 import { JifenError, RuleSetSchema, chinaDayStart, evaluateEarning, summarizeTrace, toIsoUtc } from '@jifen/shared';
 import type { EarningInput, EarningResult, RuleSetInput } from '@jifen/shared';
+import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
+import type { Trx } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
 import { isDuplicateKeyError } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
 import { findMemberById } from '../repositories/member.repository.js';
@@ -81,19 +84,22 @@ export interface PurchaseQuote {
 }
 
 /** What a purchase would earn now (the kiosk's preview and the settlement both call this). */
-export async function quotePurchase(db: Db, input: PurchaseInput, now: number, pinnedRuleSetId?: number | null): Promise<PurchaseQuote> {
-  const programRow = await findProgramById(db.kysely, input.programId);
+export async function quotePurchase(
+  q: Kysely<Database>,
+  input: PurchaseInput,
+  now: number,
+  pinnedRuleSetId?: number | null,
+): Promise<PurchaseQuote> {
+  const programRow = await findProgramById(q, input.programId);
   if (!programRow) throw new JifenError('PROGRAM_NOT_FOUND', `program ${input.programId} not found`);
   const program = programConfig(programRow);
-  const member = await findMemberById(db.kysely, input.memberId);
+  const member = await findMemberById(q, input.memberId);
   if (!member) throw new JifenError('MEMBER_NOT_FOUND', `member ${input.memberId} not found`);
-  const account = await ensureAccount(db.kysely, member.id, program.id, lowestTier(program), now);
-  const row = pinnedRuleSetId
-    ? await findRuleSet(db.kysely, pinnedRuleSetId)
-    : await ruleSetInForce(db.kysely, program.id, input.brandId, input.placedAt);
+  const account = await ensureAccount(q, member.id, program.id, lowestTier(program), now);
+  const row = pinnedRuleSetId ? await findRuleSet(q, pinnedRuleSetId) : await ruleSetInForce(q, program.id, input.brandId, input.placedAt);
   const ruleSet = ruleSetOf(row);
   const dayStart = Date.parse(chinaDayStart(toIsoUtc(now)));
-  const earnedRows = await db.kysely
+  const earnedRows = await q
     .selectFrom('ledger_entry')
     .select(['points', 'pending_delta', 'created_at'])
     .where('account_id', '=', account.id)
@@ -126,15 +132,16 @@ export async function quotePurchase(db: Db, input: PurchaseInput, now: number, p
  * pinned when the order was placed. Idempotent by the caller's key (e.g. the WeChat transaction).
  */
 export async function earnForPurchase(
-  deps: { db: Db; now?: () => number },
+  deps: { db: Db; now?: () => number; trx?: Trx },
   idem: Idempotency,
   input: PurchaseInput & { orderRef: string; ruleSetId: number | null },
 ): Promise<{ posting: PostingResult; quote: PurchaseQuote }> {
   const now = (deps.now ?? Date.now)();
-  const quote = await quotePurchase(deps.db, input, now, input.ruleSetId);
-  const program = programConfig((await findProgramById(deps.db.kysely, input.programId))!);
+  const q = deps.trx ?? deps.db.kysely;
+  const quote = await quotePurchase(q, input, now, input.ruleSetId);
+  const program = programConfig((await findProgramById(q, input.programId))!);
   const posting = await credit(
-    { db: deps.db, now: () => now },
+    { db: deps.db, now: () => now, trx: deps.trx },
     { ...idem, fingerprint: idem.fingerprint ?? { orderRef: input.orderRef } },
     {
       accountId: quote.accountId,

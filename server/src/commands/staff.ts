@@ -15,7 +15,7 @@ export async function createStaff(
   now: number,
 ): Promise<{ id: number }> {
   if (await findStaffByUsername(db.kysely, input.username))
-    throw new JifenError('MEMBER_EXISTS', `staff ${input.username} already exists`, 'username');
+    throw new JifenError('STAFF_EXISTS', `staff ${input.username} already exists`, 'username');
   const id = newId();
   await db.kysely
     .insertInto('staff')

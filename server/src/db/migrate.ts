@@ -2,6 +2,7 @@ import { Migrator } from 'kysely';
 import type { Migration, MigrationProvider, Kysely } from 'kysely';
 import type { Db } from './connect.js';
 import { migration0001 } from './migrations/0001_core.js';
+import { migration0002 } from './migrations/0002_payments.js';
 
 /** Migrations are listed here in order; a shipped migration is never edited, only followed. */
 function provider(db: Db): MigrationProvider {
@@ -9,6 +10,7 @@ function provider(db: Db): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '0001_core': migration0001(db.dialect),
+        '0002_payments': migration0002(db.dialect),
       };
     },
   };

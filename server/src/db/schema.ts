@@ -206,6 +206,85 @@ export interface JobLeaseTable {
   fence: number;
 }
 
+export interface PayOrderTable {
+  id: number;
+  out_trade_no: string;
+  client_order_id: string | null;
+  /** 'pos' | 'miniprogram' */
+  channel: string;
+  terminal_id: number | null;
+  store_id: number;
+  brand_id: number;
+  program_id: number;
+  member_id: number | null;
+  /** 'wechat_native' | 'wechat_jsapi' | 'wechat_code' | 'cash' */
+  payment_method: string;
+  /** 'pending' | 'paid' | 'closed' | 'refunded' | 'partially_refunded' */
+  status: string;
+  description: string;
+  /** JSON: the order lines as the rules engine reads them. */
+  lines: string;
+  amount_fen: number;
+  points_paid: number;
+  points_paid_fen: number;
+  /** What WeChat (or the cash drawer) is asked for: amount − the part paid with points. */
+  payable_fen: number;
+  hold_id: number | null;
+  /** The rule set in force when the order was placed: settlement uses exactly this version. */
+  rule_set_id: number | null;
+  code_url: string | null;
+  prepay_id: string | null;
+  transaction_id: string | null;
+  payer_openid: string | null;
+  payer_total_fen: number | null;
+  coupon_fen: number;
+  earn_entry_id: number | null;
+  points_earned: number;
+  refunded_fen: number;
+  /** Set by reconciliation when WeChat and Jifen disagree. */
+  flag: string | null;
+  placed_at: number;
+  expires_at: number;
+  paid_at: number | null;
+  updated_at: number;
+}
+
+export interface RefundTable {
+  id: number;
+  out_refund_no: string;
+  order_id: number;
+  /** Value of the goods refunded (part of amount_fen). */
+  amount_fen: number;
+  /** The cash part sent back through WeChat (or the drawer). */
+  wechat_fen: number;
+  /** Points paid with that go back to the member. */
+  points_returned: number;
+  /** Points earned on the order that are taken back. */
+  points_reversed: number;
+  /** 'processing' | 'success' | 'closed' | 'abnormal' */
+  status: string;
+  reason: string;
+  lines: string | null;
+  requested_by: string;
+  wechat_refund_id: string | null;
+  created_at: number;
+  settled_at: number | null;
+}
+
+export interface OutboxTable {
+  id: number;
+  dedupe_key: string;
+  kind: string;
+  payload: string;
+  /** 'pending' | 'sent' | 'gave_up' */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
 export interface Database {
   program: ProgramTable;
   brand: BrandTable;
@@ -224,4 +303,7 @@ export interface Database {
   audit_log: AuditLogTable;
   job_lease: JobLeaseTable;
   exchange_rate: ExchangeRateTable;
+  pay_order: PayOrderTable;
+  refund: RefundTable;
+  outbox: OutboxTable;
 }

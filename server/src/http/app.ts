@@ -3,13 +3,15 @@ import type { AppState, Services } from './context.js';
 import { bodyReader, errorMapper, requestContext } from './middleware/request.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { healthRoutes } from './routes/health.js';
+import { posRoutes } from './routes/pos/pos.js';
+import { wxpayNotifyRoutes } from './routes/wxpay/notify.js';
 
 export function createApp(services: Services): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: true });
   app.use(requestContext(services.logger));
   app.use(errorMapper());
   app.use(bodyReader());
-  for (const router of [healthRoutes(services), adminRoutes(services)]) {
+  for (const router of [healthRoutes(services), adminRoutes(services), posRoutes(services), wxpayNotifyRoutes(services)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -1,7 +1,10 @@
 import type Koa from 'koa';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connect.js';
+import type { CodeSigner } from '../lib/codes.js';
 import type { PersonalDataCipher } from '../lib/crypto.js';
+import type { PaymentDeps, WxPayRuntime } from '../commands/orders.js';
+import type { Metrics } from './metrics.js';
 import type { Logger } from '../logger.js';
 
 /** Everything a handler may use, built once at start and shared by all requests. */
@@ -11,6 +14,17 @@ export interface Services {
   cipher: PersonalDataCipher;
   logger: Logger;
   now: () => number;
+  codes: CodeSigner;
+  /** Null when WeChat Pay is not configured: cash still works, WeChat payments answer 503. */
+  wxpay: WxPayRuntime | null;
+  metrics: Metrics;
+  /** The dependencies of order and refund commands, drawn from the above. */
+  paymentDeps(): PaymentDeps;
+}
+
+export interface TerminalPrincipal {
+  terminalId: number;
+  storeId: number;
 }
 
 export interface StaffPrincipal {
@@ -25,6 +39,7 @@ export interface AppState {
   log: Logger;
   rawBody?: Buffer;
   staff?: StaffPrincipal;
+  terminal?: TerminalPrincipal;
 }
 
 export type AppContext = Koa.ParameterizedContext<AppState>;

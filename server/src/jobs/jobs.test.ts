@@ -11,7 +11,7 @@ import type { TestDb } from '../test-support/db.js';
 import { DAY, T0, balances, makeAccount, makeProgram } from '../test-support/fixtures.js';
 import { createLogger } from '../logger.js';
 import { loadConfig } from '../config.js';
-import type { Services } from '../http/context.js';
+import { createServices } from '../http/services.js';
 import { release, renew, tryAcquire } from './lease.js';
 import { grantBirthdayGifts, reviewTiers } from './points-jobs.js';
 import { startJobs } from './runner.js';
@@ -146,7 +146,7 @@ describe('job leases', () => {
 
   it('two runners on one database: a job runs in one of them at a time', async () => {
     const config = loadConfig({ JIFEN_SECRET: 'x'.repeat(32), JIFEN_DATA_KEY: 'y'.repeat(32) });
-    const services: Services = { config, db: t.db, cipher, logger: createLogger('silent'), now: () => Date.now() };
+    const services = createServices({ config, db: t.db, logger: createLogger('silent') });
     let inside = 0;
     let maxInside = 0;
     let runs = 0;

@@ -69,3 +69,20 @@ export interface MemberView {
   }>;
   createdAt: string;
 }
+
+export const StaffRoleSchema = z.enum(['admin', 'marketing', 'support', 'finance', 'auditor', 'store_manager', 'cashier']);
+
+export const CreateStaffRequest = z.object({
+  username: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]{3,64}$/, 'letters, digits, . _ - (3 to 64)'),
+  password: z.string().min(10, 'must be at least 10 characters').max(256),
+  role: StaffRoleSchema,
+  storeCode: z.string().trim().min(1).max(32).optional(),
+  pin: z
+    .string()
+    .regex(/^\d{4,8}$/, 'must be 4 to 8 digits')
+    .optional(),
+});
+export type CreateStaffRequest = z.infer<typeof CreateStaffRequest>;

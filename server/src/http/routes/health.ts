@@ -13,5 +13,9 @@ export function healthRoutes(services: Services): Router<AppState> {
       ctx.body = { ok: false, db: services.db.dialect };
     }
   });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = services.metrics.registry.contentType;
+    ctx.body = await services.metrics.registry.metrics();
+  });
   return router;
 }

@@ -2,10 +2,23 @@
  * HQ admin API. Each route: authenticate → validate with the shared schema → one command → present.
  */
 import Router from '@koa/router';
-import { AdjustmentRequest, AdminSessionRequest, CreateMemberRequest, IdParam } from '@jifen/shared';
+import {
+  AdjustmentRequest,
+  AdminSessionRequest,
+  CreateMemberRequest,
+  CreateRefundRequest,
+  CreateStaffRequest,
+  CreateTerminalRequest,
+  IdParam,
+  JifenError,
+} from '@jifen/shared';
+import { requestRefund } from '../../../commands/refunds.js';
+import { issueTerminal } from '../../../commands/terminals.js';
+import { createStaff } from '../../../commands/staff.js';
 import { adjustPoints } from '../../../commands/adjustments.js';
 import { getMember, memberView, registerMember } from '../../../commands/members.js';
 import { createSession } from '../../../commands/staff.js';
+import { findOrderById } from '../../../repositories/order.repository.js';
 import { appendAudit } from '../../../repositories/audit.repository.js';
 import type { AppContext, AppState, Services, StaffPrincipal } from '../../context.js';
 import { requireStaff } from '../../middleware/auth.js';
@@ -76,6 +89,73 @@ export function adminRoutes(services: Services): Router<AppState> {
     if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.status = 201;
     ctx.body = { entryId: result.entryId, balance: result.available, pending: result.pending };
+  });
+
+  router.post('/terminals', requireStaff(services, 'org.write'), async (ctx) => {
+    const body = validate(CreateTerminalRequest, ctx.request.body);
+    const result = await issueTerminal(services.db, body, services.now());
+    await appendAudit(services.db.kysely, {
+      actor: `staff:${actorOf(ctx).username}`,
+      action: 'terminal.issue',
+      target: `terminal:${result.terminalId}`,
+      after: { storeCode: body.storeCode, name: body.name ?? null },
+      ip: ctx.ip,
+      requestId: ctx.state.requestId,
+      at: services.now(),
+    });
+    ctx.status = 201;
+    ctx.body = result;
+  });
+
+  router.post('/staff', requireStaff(services, 'staff.write'), async (ctx) => {
+    const body = validate(CreateStaffRequest, ctx.request.body);
+    let storeId: number | null = null;
+    if (body.storeCode) {
+      const store = await services.db.kysely.selectFrom('store').select('id').where('code', '=', body.storeCode).executeTakeFirst();
+      if (!store) throw new JifenError('NOT_FOUND', `store ${body.storeCode} not found`, 'storeCode');
+      storeId = store.id;
+    }
+    const { id } = await createStaff(
+      services.db,
+      { username: body.username, password: body.password, role: body.role, storeId },
+      services.now(),
+    );
+    await appendAudit(services.db.kysely, {
+      actor: `staff:${actorOf(ctx).username}`,
+      action: 'staff.create',
+      target: `staff:${body.username}`,
+      after: { role: body.role, storeCode: body.storeCode ?? null },
+      ip: ctx.ip,
+      requestId: ctx.state.requestId,
+      at: services.now(),
+    });
+    ctx.status = 201;
+    ctx.body = { id };
+  });
+
+  router.post('/orders/:orderId/refunds', requireStaff(services, 'members.write'), async (ctx) => {
+    const id = validate(IdParam, ctx.params.orderId);
+    const body = validate(CreateRefundRequest, ctx.request.body);
+    const order = await findOrderById(services.db.kysely, id);
+    if (!order) throw new JifenError('ORDER_NOT_FOUND', `order ${id} not found`);
+    const refund = await requestRefund(services.paymentDeps(), {
+      orderId: id,
+      amountFen: body.amountFen,
+      outRefundNo: body.outRefundNo,
+      reason: body.reason,
+      actor: `staff:${actorOf(ctx).username}`,
+    });
+    await appendAudit(services.db.kysely, {
+      actor: `staff:${actorOf(ctx).username}`,
+      action: 'order.refund',
+      target: `order:${id}`,
+      after: refund,
+      ip: ctx.ip,
+      requestId: ctx.state.requestId,
+      at: services.now(),
+    });
+    ctx.status = 201;
+    ctx.body = refund;
   });
 
   return router;

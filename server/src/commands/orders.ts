@@ -1,0 +1,461 @@
+/**
+ * Orders and their payment: created at the till (or in the mini-program), paid through WeChat Pay
+ * (Native QR, payment code, JSAPI) or cash, and settled exactly once — the order row is locked, and
+ * marking it paid, confirming the points held for it, crediting the points it earns and queueing the
+ * "points arrived" message all commit together or not at all.
+ */
+import { randomBytes } from 'node:crypto';
+import { JifenError, chinaDate, toIsoUtc } from '@jifen/shared';
+import type { CreatePosOrderRequest, OrderLine, OrderStatus, PosOrderView } from '@jifen/shared';
+import type { Db } from '../db/connect.js';
+import { inTransaction, isDuplicateKeyError } from '../db/dialect.js';
+import type { Trx } from '../db/dialect.js';
+import type { PersonalDataCipher } from '../lib/crypto.js';
+import type { CodeSigner } from '../lib/codes.js';
+import { newId } from '../lib/ids.js';
+import type { Logger } from '../logger.js';
+import { findMemberById, findMemberByOpenid, findMemberByPhoneHash } from '../repositories/member.repository.js';
+import type { MemberRow } from '../repositories/member.repository.js';
+import * as orders from '../repositories/order.repository.js';
+import type { OrderRow } from '../repositories/order.repository.js';
+import { findProgramById } from '../repositories/org.repository.js';
+import { ruleSetInForce } from '../repositories/rules.repository.js';
+import type { NotificationVerifier, WxPayClient, WxTransaction } from '../wechat/types.js';
+import { earnForPurchase, quotePurchase } from './earning.js';
+import { confirmHold, hold, releaseHold } from './ledger.js';
+import { programConfig } from './programs.js';
+
+export interface WxPayRuntime {
+  client: WxPayClient;
+  verifier: NotificationVerifier;
+  /** Public base URL WeChat calls back on (WXPAY_NOTIFY_BASE). */
+  notifyBase: string;
+  mchid: string;
+  appid: string;
+  /** Payment-code loop: how often to ask while the shopper types the password, and for how long. */
+  micropayPollMs: number;
+  micropayMaxWaitMs: number;
+}
+
+export interface PaymentDeps {
+  db: Db;
+  now: () => number;
+  logger: Logger;
+  cipher: PersonalDataCipher;
+  codes: CodeSigner;
+  wxpay: WxPayRuntime | null;
+}
+
+/** WeChat closes an unpaid order after this; Jifen closes its own copy too. */
+export const ORDER_TTL_MS = 15 * 60_000;
+/** At most this share of an order may be paid with points: never the whole price. */
+export const MAX_POINTS_SHARE_PERCENT = 50;
+
+export function notifyUrl(wx: WxPayRuntime, kind: 'payment' | 'refund'): string {
+  return `${wx.notifyBase.replace(/\/$/, '')}/api/wxpay/notify/${kind}`;
+}
+
+/** 32 characters of [0-9A-Z]: random, so a distributed store spreads them, and never a payment code's shape. */
+export function newOutTradeNo(): string {
+  return `JF${randomBytes(15).toString('hex').toUpperCase()}`.slice(0, 32);
+}
+
+function parseLines(order: OrderRow): OrderLine[] {
+  return JSON.parse(order.lines) as OrderLine[];
+}
+
+export function orderAmount(lines: OrderLine[]): number {
+  return lines.reduce((sum, l) => sum + l.qty * l.unitPriceFen - (l.discountFen ?? 0), 0);
+}
+
+export function presentOrder(order: OrderRow, pointsPreview = 0): PosOrderView {
+  return {
+    orderId: order.id,
+    outTradeNo: order.out_trade_no,
+    status: order.status as OrderStatus,
+    amountFen: order.amount_fen,
+    payableFen: order.payable_fen,
+    pointsPaid: order.points_paid,
+    memberId: order.member_id,
+    pointsEarned: order.points_earned,
+    pointsPreview: order.status === 'pending' ? pointsPreview : order.points_earned,
+    ...(order.code_url ? { codeUrl: order.code_url } : {}),
+  };
+}
+
+async function resolveMember(deps: PaymentDeps, member: CreatePosOrderRequest['member']): Promise<MemberRow | undefined> {
+  if (!member) return undefined;
+  const found =
+    'code' in member
+      ? await findMemberById(deps.db.kysely, deps.codes.verifyMemberCode(member.code, deps.now()))
+      : await findMemberByPhoneHash(deps.db.kysely, deps.cipher.lookupHash(member.phone));
+  if (!found || found.status !== 'active') throw new JifenError('MEMBER_NOT_FOUND', 'no active member matches', 'member');
+  return found;
+}
+
+export interface Till {
+  terminalId: number;
+  storeId: number;
+}
+
+/**
+ * Creates a POS order and starts its payment. The same clientOrderId from the same terminal returns
+ * the same order (a kiosk retry after a timeout never creates a second one).
+ * Throws VALIDATION_FAILED, MEMBER_NOT_FOUND, MEMBER_CODE_*, POINTS_INSUFFICIENT,
+ * PAYMENTS_NOT_CONFIGURED, PAYMENT_FAILED.
+ */
+export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreatePosOrderRequest): Promise<PosOrderView> {
+  const existing = await orders.findOrderByClientId(deps.db.kysely, till.terminalId, req.clientOrderId);
+  if (existing) return presentOrder(existing);
+  if (req.payment.method !== 'cash' && !deps.wxpay)
+    throw new JifenError('PAYMENTS_NOT_CONFIGURED', 'WeChat Pay is not configured on this server');
+
+  const store = await deps.db.kysely
+    .selectFrom('store')
+    .innerJoin('brand', 'brand.id', 'store.brand_id')
+    .select([
+      'store.id as storeId',
+      'store.code as storeCode',
+      'store.name as storeName',
+      'brand.id as brandId',
+      'brand.code as brandCode',
+      'brand.program_id as programId',
+    ])
+    .where('store.id', '=', till.storeId)
+    .executeTakeFirst();
+  if (!store) throw new JifenError('NOT_FOUND', 'the terminal’s store no longer exists');
+  const program = programConfig((await findProgramById(deps.db.kysely, store.programId))!);
+  const member = await resolveMember(deps, req.member);
+  const amountFen = orderAmount(req.lines);
+  if (amountFen <= 0) throw new JifenError('VALIDATION_FAILED', 'the order total must be positive', 'lines');
+
+  let pointsPaidFen = 0;
+  if (req.redeemPoints) {
+    const value = req.redeemPoints * program.pointValueFen;
+    if (value % 100 !== 0)
+      throw new JifenError(
+        'VALIDATION_FAILED',
+        `points are spent in units worth whole fen (${100 / gcd(program.pointValueFen, 100)} points)`,
+        'redeemPoints',
+      );
+    pointsPaidFen = value / 100;
+    if (pointsPaidFen * 100 > amountFen * MAX_POINTS_SHARE_PERCENT) {
+      throw new JifenError('VALIDATION_FAILED', `points may pay at most ${MAX_POINTS_SHARE_PERCENT}% of an order`, 'redeemPoints');
+    }
+  }
+  const now = deps.now();
+  const ruleSet = await ruleSetInForce(deps.db.kysely, program.id, store.brandId, now);
+  const row: OrderRow = {
+    id: newId(),
+    out_trade_no: newOutTradeNo(),
+    client_order_id: req.clientOrderId,
+    channel: 'pos',
+    terminal_id: till.terminalId,
+    store_id: store.storeId,
+    brand_id: store.brandId,
+    program_id: program.id,
+    member_id: member?.id ?? null,
+    payment_method: req.payment.method,
+    status: 'pending',
+    description: `${store.storeName} ${req.lines[0]?.name ?? ''}${req.lines.length > 1 ? `等${req.lines.length}件` : ''}`.slice(0, 127),
+    lines: JSON.stringify(req.lines),
+    amount_fen: amountFen,
+    points_paid: req.redeemPoints ?? 0,
+    points_paid_fen: pointsPaidFen,
+    payable_fen: amountFen - pointsPaidFen,
+    hold_id: null,
+    rule_set_id: ruleSet?.id ?? null,
+    code_url: null,
+    prepay_id: null,
+    transaction_id: null,
+    payer_openid: null,
+    payer_total_fen: null,
+    coupon_fen: 0,
+    earn_entry_id: null,
+    points_earned: 0,
+    refunded_fen: 0,
+    flag: null,
+    placed_at: now,
+    expires_at: now + ORDER_TTL_MS,
+    paid_at: null,
+    updated_at: now,
+  };
+  try {
+    await orders.insertOrder(deps.db.kysely, row);
+  } catch (e) {
+    if (!isDuplicateKeyError(e)) throw e;
+    const twin = await orders.findOrderByClientId(deps.db.kysely, till.terminalId, req.clientOrderId);
+    if (twin) return presentOrder(twin);
+    throw e;
+  }
+
+  let preview = 0;
+  if (member) {
+    preview = (
+      await quotePurchase(
+        deps.db.kysely,
+        {
+          memberId: member.id,
+          programId: program.id,
+          brandId: store.brandId,
+          brandCode: store.brandCode,
+          storeCode: store.storeCode,
+          placedAt: now,
+          lines: req.lines,
+          pointsPaidFen,
+        },
+        now,
+        row.rule_set_id,
+      )
+    ).result.points;
+  }
+  if (member && req.redeemPoints) {
+    try {
+      const account = await deps.db.kysely
+        .selectFrom('account')
+        .select('id')
+        .where('member_id', '=', member.id)
+        .where('program_id', '=', program.id)
+        .executeTakeFirst();
+      if (!account) throw new JifenError('POINTS_INSUFFICIENT', 'the member has no points in this program');
+      const held = await hold(
+        { db: deps.db, now: deps.now },
+        { source: 'order', key: `hold:${row.id}` },
+        { accountId: account.id, points: req.redeemPoints, reason: '积分抵扣（待支付）', orderRef: row.out_trade_no },
+      );
+      row.hold_id = held.entryId;
+      await orders.updateOrder(deps.db.kysely, row.id, { hold_id: held.entryId });
+    } catch (e) {
+      await orders.updateOrder(deps.db.kysely, row.id, { status: 'closed', updated_at: deps.now() });
+      throw e;
+    }
+  }
+
+  switch (req.payment.method) {
+    case 'cash':
+      await settleOrderPaid(deps, { outTradeNo: row.out_trade_no, source: 'cash' });
+      break;
+    case 'wechat_native': {
+      const wx = deps.wxpay!;
+      try {
+        const { codeUrl } = await wx.client.createNative({
+          outTradeNo: row.out_trade_no,
+          description: row.description,
+          totalFen: row.payable_fen,
+          notifyUrl: notifyUrl(wx, 'payment'),
+          timeExpire: rfc3339China(row.expires_at),
+        });
+        await orders.updateOrder(deps.db.kysely, row.id, { code_url: codeUrl });
+      } catch (e) {
+        await closeOrder(deps, row.id, 'create_failed');
+        throw new JifenError('PAYMENT_FAILED', `WeChat Pay refused the order: ${(e as Error).message}`);
+      }
+      break;
+    }
+    case 'wechat_code':
+      await payByCode(deps, row, req.payment.authCode!);
+      break;
+  }
+  const final = (await orders.findOrderById(deps.db.kysely, row.id))!;
+  return presentOrder(final, preview);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** RFC3339 with the +08:00 offset WeChat uses. */
+export function rfc3339China(ms: number): string {
+  const local = new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19);
+  return `${local}+08:00`;
+}
+
+/**
+ * The cashier scanned the shopper's payment code (付款码): pay, and while the shopper is typing the
+ * password (USERPAYING) ask again until a final answer or the wait runs out; when the outcome stays
+ * unknown, reverse the payment so the shopper is never charged for an order the till gave up on.
+ */
+async function payByCode(deps: PaymentDeps, order: OrderRow, authCode: string): Promise<void> {
+  const wx = deps.wxpay!;
+  const outcome = await wx.client.micropay({
+    outTradeNo: order.out_trade_no,
+    authCode,
+    totalFen: order.payable_fen,
+    description: order.description,
+    clientIp: '127.0.0.1',
+  });
+  if (outcome.state === 'SUCCESS') {
+    await settleOrderPaid(deps, { outTradeNo: order.out_trade_no, tx: outcome.transaction, source: 'micropay' });
+    return;
+  }
+  if (outcome.state === 'FAILED') {
+    await closeOrder(deps, order.id, `micropay_${outcome.code}`);
+    throw new JifenError('PAYMENT_FAILED', `${outcome.code}: ${outcome.message}`);
+  }
+  const deadline = deps.now() + wx.micropayMaxWaitMs;
+  while (deps.now() < deadline) {
+    await new Promise((r) => setTimeout(r, wx.micropayPollMs));
+    const tx = await wx.client.orderQueryV2(order.out_trade_no).catch(() => null);
+    if (tx?.trade_state === 'SUCCESS') {
+      await settleOrderPaid(deps, { outTradeNo: order.out_trade_no, tx, source: 'micropay' });
+      return;
+    }
+    if (tx && ['PAYERROR', 'CLOSED', 'REVOKED'].includes(tx.trade_state)) break;
+  }
+  for (let i = 0; i < 3; i++) {
+    const { recall } = await wx.client.reverse(order.out_trade_no).catch(() => ({ recall: true }));
+    if (!recall) break;
+  }
+  await closeOrder(deps, order.id, 'micropay_reversed');
+  throw new JifenError('PAYMENT_FAILED', 'the payment was not confirmed and has been reversed');
+}
+
+/** Closes an unpaid order and gives back any points held for it. Idempotent. */
+export async function closeOrder(deps: PaymentDeps, orderId: number, why: string): Promise<void> {
+  const order = await inTransaction(deps.db, async (trx) => {
+    const o = await orders.lockOrder(trx, deps.db.dialect, { id: orderId });
+    if (!o || o.status !== 'pending') return null;
+    await orders.updateOrder(trx, o.id, {
+      status: 'closed',
+      flag: o.flag ?? (why.startsWith('micropay') || why === 'create_failed' ? why : null),
+      updated_at: deps.now(),
+    });
+    if (o.hold_id)
+      await releaseHold(
+        { db: deps.db, trx, now: deps.now },
+        { source: 'order', key: `release:${o.id}` },
+        { holdId: o.hold_id, reason: '订单关闭，退回积分' },
+      );
+    return o;
+  });
+  if (order) deps.logger.info({ outTradeNo: order.out_trade_no, why }, 'order closed');
+}
+
+export interface SettleRequest {
+  outTradeNo: string;
+  /** WeChat's transaction (notification, query or payment code); absent for cash. */
+  tx?: WxTransaction;
+  source: 'notify' | 'query' | 'micropay' | 'cash' | 'reconcile';
+}
+
+export interface SettleResult {
+  settled: boolean;
+  order: OrderRow;
+}
+
+/** Checks that WeChat's transaction belongs to this merchant and this order, to the fen. */
+function checkTransaction(deps: PaymentDeps, order: OrderRow, tx: WxTransaction): void {
+  const wx = deps.wxpay;
+  const problems: string[] = [];
+  if (tx.trade_state !== 'SUCCESS') problems.push(`trade_state ${tx.trade_state}`);
+  if (wx && tx.mchid !== wx.mchid) problems.push('mchid');
+  if (wx && tx.appid !== wx.appid) problems.push('appid');
+  if (tx.out_trade_no !== order.out_trade_no) problems.push('out_trade_no');
+  if (!tx.amount || tx.amount.total !== order.payable_fen) problems.push(`amount ${tx.amount?.total} != ${order.payable_fen}`);
+  if (!tx.transaction_id) problems.push('transaction_id');
+  if (problems.length) throw new JifenError('PAYMENT_MISMATCH', `the payment does not match the order: ${problems.join(', ')}`);
+}
+
+/**
+ * Marks an order paid and settles its points, once. A replay (a duplicate notification, a query
+ * that finds it paid, a retry) changes nothing and reports settled: false.
+ * Throws ORDER_NOT_FOUND, PAYMENT_MISMATCH.
+ */
+export async function settleOrderPaid(deps: PaymentDeps, req: SettleRequest): Promise<SettleResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await inTransaction(deps.db, (trx) => settleInside(deps, trx, req));
+    } catch (e) {
+      // A twin settlement on another connection won a unique key; the rerun replays it.
+      if (isDuplicateKeyError(e) && attempt < 2) continue;
+      throw e;
+    }
+  }
+}
+
+async function settleInside(deps: PaymentDeps, trx: Trx, req: SettleRequest): Promise<SettleResult> {
+  const now = deps.now();
+  const order = await orders.lockOrder(trx, deps.db.dialect, { outTradeNo: req.outTradeNo });
+  if (!order) throw new JifenError('ORDER_NOT_FOUND', `order ${req.outTradeNo} not found`);
+  if (req.tx) checkTransaction(deps, order, req.tx);
+  if (order.status !== 'pending') {
+    if (order.status === 'closed' && req.tx) {
+      // Paid at WeChat after Jifen closed it: money was taken, so it must be looked at by a person.
+      await orders.updateOrder(trx, order.id, {
+        flag: 'PAID_AFTER_CLOSE',
+        transaction_id: order.transaction_id ?? req.tx.transaction_id ?? null,
+        updated_at: now,
+      });
+      deps.logger.error({ outTradeNo: order.out_trade_no }, 'payment for a closed order');
+    }
+    return { settled: false, order };
+  }
+  const ledger = { db: deps.db, trx, now: () => now };
+  const payerTotal = req.tx?.amount?.payer_total ?? order.payable_fen;
+  const patch: Partial<OrderRow> = {
+    status: 'paid',
+    paid_at: req.tx?.success_time ? Date.parse(req.tx.success_time) : now,
+    transaction_id: req.tx?.transaction_id ?? null,
+    payer_openid: req.tx?.payer?.openid ?? null,
+    payer_total_fen: payerTotal,
+    // WeChat coupons are paid by WeChat or the merchant, not the shopper: they never earn.
+    coupon_fen: Math.max(0, order.payable_fen - payerTotal),
+    updated_at: now,
+  };
+  if (order.hold_id)
+    await confirmHold(
+      ledger,
+      { source: 'order', key: `confirm:${order.id}` },
+      { holdId: order.hold_id, orderRef: order.out_trade_no, reason: `积分抵扣 ${order.points_paid}积分` },
+    );
+
+  // "Points on payment": without a member code, the WeChat payer's openid identifies the member.
+  let member = order.member_id ? await findMemberById(trx, order.member_id) : undefined;
+  if (!member && patch.payer_openid) member = await findMemberByOpenid(trx, patch.payer_openid);
+  if (member && member.status === 'active') {
+    const store = await trx
+      .selectFrom('store')
+      .innerJoin('brand', 'brand.id', 'store.brand_id')
+      .select(['store.code as storeCode', 'brand.code as brandCode'])
+      .where('store.id', '=', order.store_id)
+      .executeTakeFirstOrThrow();
+    const { posting, quote } = await earnForPurchase(
+      ledger,
+      { source: 'order', key: `earn:${order.id}` },
+      {
+        memberId: member.id,
+        programId: order.program_id,
+        brandId: order.brand_id,
+        brandCode: store.brandCode,
+        storeCode: store.storeCode,
+        placedAt: order.placed_at,
+        lines: parseLines(order),
+        couponFen: patch.coupon_fen ?? 0,
+        pointsPaidFen: order.points_paid_fen,
+        orderRef: order.out_trade_no,
+        ruleSetId: order.rule_set_id,
+      },
+    );
+    patch.member_id = member.id;
+    patch.earn_entry_id = posting.entryId;
+    patch.points_earned = posting.points;
+    if (member.openid && posting.points > 0) {
+      await orders.enqueueOutbox(trx, {
+        dedupeKey: `points-arrived:${order.id}`,
+        kind: 'points_arrived',
+        payload: {
+          openid: member.openid,
+          orderId: order.id,
+          points: posting.points,
+          pending: posting.pending,
+          balance: posting.available,
+          reason: quote.result.trace[0]?.text ?? '消费积分',
+          date: chinaDate(toIsoUtc(now)),
+        },
+        now,
+      });
+    }
+  }
+  await orders.updateOrder(trx, order.id, patch);
+  return { settled: true, order: { ...order, ...patch } as OrderRow };
+}
