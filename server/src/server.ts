@@ -16,6 +16,7 @@ import { startJobs } from './jobs/runner.js';
 import type { JobRunner } from './jobs/runner.js';
 import { createServices } from './http/services.js';
 import type { WxPayRuntime } from './commands/orders.js';
+import type { MiniProgramClient } from './wechat/types.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 
@@ -34,6 +35,7 @@ export interface StartOptions {
   now?: () => number;
   /** WeChat Pay wiring (tests and the sandbox pass one built for the simulator). */
   wxpay?: WxPayRuntime | null;
+  mp?: MiniProgramClient | null;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -43,7 +45,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const now = options.now ?? Date.now;
-  const services: Services = createServices({ config, db, logger, now, wxpay: options.wxpay ?? null });
+  const services: Services = createServices({ config, db, logger, now, wxpay: options.wxpay ?? null, mp: options.mp ?? null });
   if (await ensureBootstrapAdmin(db, bootstrapAdmin(config), now())) logger.info('bootstrap admin created');
   const app = createApp(services);
   const server: Server = await new Promise((resolve) => {

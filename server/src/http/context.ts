@@ -5,6 +5,7 @@ import type { CodeSigner } from '../lib/codes.js';
 import type { PersonalDataCipher } from '../lib/crypto.js';
 import type { PaymentDeps, WxPayRuntime } from '../commands/orders.js';
 import type { Metrics } from './metrics.js';
+import type { MiniProgramClient } from '../wechat/types.js';
 import type { Logger } from '../logger.js';
 
 /** Everything a handler may use, built once at start and shared by all requests. */
@@ -18,6 +19,8 @@ export interface Services {
   /** Null when WeChat Pay is not configured: cash still works, WeChat payments answer 503. */
   wxpay: WxPayRuntime | null;
   metrics: Metrics;
+  /** The mini-program server API (subscribe messages, login, phone numbers); null when not configured. */
+  mp: MiniProgramClient | null;
   /** The dependencies of order and refund commands, drawn from the above. */
   paymentDeps(): PaymentDeps;
 }

@@ -5,6 +5,7 @@ import { CodeSigner } from '../lib/codes.js';
 import { PersonalDataCipher } from '../lib/crypto.js';
 import type { Logger } from '../logger.js';
 import type { Services } from './context.js';
+import type { MiniProgramClient } from '../wechat/types.js';
 import { createMetrics } from './metrics.js';
 
 /** Builds the services every handler and job shares, once per process. */
@@ -14,6 +15,7 @@ export function createServices(input: {
   logger: Logger;
   now?: () => number;
   wxpay?: WxPayRuntime | null;
+  mp?: MiniProgramClient | null;
 }): Services {
   const services: Services = {
     config: input.config,
@@ -23,6 +25,7 @@ export function createServices(input: {
     cipher: new PersonalDataCipher(input.config.JIFEN_DATA_KEY),
     codes: new CodeSigner(input.config.JIFEN_SECRET),
     wxpay: input.wxpay ?? null,
+    mp: input.mp ?? null,
     metrics: createMetrics(input.db),
     paymentDeps: () => ({
       db: services.db,

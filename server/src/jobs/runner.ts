@@ -7,12 +7,20 @@ import { chinaLocalParts, toIsoUtc } from '@jifen/shared';
 import type { Services } from '../http/context.js';
 import { release, renew, tryAcquire } from './lease.js';
 import { expireDuePoints, grantBirthdayGifts, releaseDuePoints, reviewTiers } from './points-jobs.js';
+import { drainOutbox, syncPendingPayments, syncProcessingRefunds } from './payment-jobs.js';
 
 export interface JobDefinition {
   name: string;
   everyMs: number;
   run(services: Services, now: number): Promise<unknown>;
 }
+
+export const PAYMENT_JOBS: JobDefinition[] = [
+  // A notification normally arrives within seconds; after two minutes, ask WeChat.
+  { name: 'sync-payments', everyMs: 60_000, run: (s) => syncPendingPayments(s.paymentDeps(), 120_000) },
+  { name: 'sync-refunds', everyMs: 5 * 60_000, run: (s) => syncProcessingRefunds(s.paymentDeps(), 5 * 60_000) },
+  { name: 'outbox', everyMs: 5_000, run: (s) => drainOutbox(s.paymentDeps(), s.mp) },
+];
 
 export const POINTS_JOBS: JobDefinition[] = [
   { name: 'release-pending', everyMs: 60_000, run: (s, now) => releaseDuePoints(s.db, now) },
@@ -35,7 +43,11 @@ export interface JobRunner {
 
 const LEASE_MS = 5 * 60_000;
 
-export function startJobs(services: Services, jobs: JobDefinition[] = POINTS_JOBS, options: { autoStart?: boolean } = {}): JobRunner {
+export function startJobs(
+  services: Services,
+  jobs: JobDefinition[] = [...POINTS_JOBS, ...PAYMENT_JOBS],
+  options: { autoStart?: boolean } = {},
+): JobRunner {
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();
