@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   WXPAY_BASE_URL: z.string().url().default('https://api.mch.weixin.qq.com'),
   WXPAY_MERCHANT_KEY_FILE: z.string().optional(),
   WXPAY_MERCHANT_SERIAL: z.string().optional(),
+  WXPAY_MERCHANT_CERT_FILE: z.string().optional(),
   WXPAY_APIV3_KEY: z.string().optional(),
   WXPAY_PUBLIC_KEY_FILE: z.string().optional(),
   WXPAY_PUBLIC_KEY_ID: z.string().optional(),

@@ -17,6 +17,8 @@ import type { JobRunner } from './jobs/runner.js';
 import { createServices } from './http/services.js';
 import type { WxPayRuntime } from './commands/orders.js';
 import type { MiniProgramClient } from './wechat/types.js';
+import { createWechatRuntime } from './wechat/runtime.js';
+import type { WechatRuntimeOptions } from './wechat/runtime.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 
@@ -36,6 +38,7 @@ export interface StartOptions {
   /** WeChat Pay wiring (tests and the sandbox pass one built for the simulator). */
   wxpay?: WxPayRuntime | null;
   mp?: MiniProgramClient | null;
+  wechat?: WechatRuntimeOptions;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -45,7 +48,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const now = options.now ?? Date.now;
-  const services: Services = createServices({ config, db, logger, now, wxpay: options.wxpay ?? null, mp: options.mp ?? null });
+  // WeChat wiring comes from the environment unless the caller brings its own (tests).
+  const wechat = options.wxpay === undefined && options.mp === undefined ? await createWechatRuntime(config, logger, options.wechat) : null;
+  const services: Services = createServices({
+    config,
+    db,
+    logger,
+    now,
+    wxpay: options.wxpay ?? wechat?.wxpay ?? null,
+    mp: options.mp ?? wechat?.mp ?? null,
+  });
+  if (!services.wxpay) logger.warn('WeChat Pay is not configured: cash sales only');
   if (await ensureBootstrapAdmin(db, bootstrapAdmin(config), now())) logger.info('bootstrap admin created');
   const app = createApp(services);
   const server: Server = await new Promise((resolve) => {
@@ -66,6 +79,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await jobs?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      wechat?.stop();
       if (!options.db) await db.close();
     },
   };

@@ -4,6 +4,7 @@ import { createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import type { RunningServer } from '../server.js';
 import { createTestDb } from './db.js';
+import type { WechatRuntimeOptions } from '../wechat/runtime.js';
 import type { TestDb } from './db.js';
 
 export const TEST_ADMIN = { username: 'hq-admin', password: 'correct horse battery staple' };
@@ -17,17 +18,42 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { now?: () => number } = {}): Promise<TestServer> {
-  const testDb = await createTestDb();
+/** A free port on loopback (for a server whose own URL must be known before it starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestServerOptions {
+  now?: () => number;
+  /** Extra environment (e.g. the WXPAY_* settings of a simulator). */
+  env?: Record<string, string | undefined>;
+  port?: number;
+  wechat?: WechatRuntimeOptions;
+  /** Reuse this database instead of creating one (a second server on the same database). */
+  testDb?: TestDb;
+  jobs?: boolean;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const testDb = options.testDb ?? (await createTestDb());
   const config = loadConfig({
-    PORT: '0',
+    ...options.env,
+    PORT: String(options.port ?? 0),
     DATABASE_URL: testDb.url,
     JIFEN_SECRET: 'test-secret-0123456789-0123456789-abcdef',
     JIFEN_DATA_KEY: 'test-data-key-0123456789-0123456789-abcdef',
     JIFEN_BOOTSTRAP_ADMIN: `${TEST_ADMIN.username}:${TEST_ADMIN.password}`,
-    JIFEN_JOBS: 'off',
+    JIFEN_JOBS: options.jobs ? 'on' : 'off',
   });
-  const server = await startServer({ config, db: testDb.db, logger: createLogger('silent'), now: options.now });
+  const server = await startServer({ config, db: testDb.db, logger: createLogger('silent'), now: options.now, wechat: options.wechat });
   const request: TestServer['request'] = async (method, path, body, token) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -49,7 +75,7 @@ export async function startTestServer(options: { now?: () => number } = {}): Pro
     },
     async close() {
       await server.close();
-      await testDb.drop();
+      if (!options.testDb) await testDb.drop();
     },
   };
 }
