@@ -35,6 +35,7 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  latencies: number[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -94,6 +95,7 @@ async function measure(concurrency: number, seconds: number, op: (worker: number
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     errors,
+    latencies,
   };
 }
 
@@ -403,14 +405,20 @@ function line(label: string, f: Figures): string {
   return `${label.padEnd(26)} ${f.perSecond.toFixed(0).padStart(7)} ops/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(7)} ms   (${f.ops} ops, ${f.errors} errors)`;
 }
 
+/**
+ * Jifen and the bare loop take turns in short slices (five each) rather than one long run each, so
+ * whatever else the machine is doing weighs on both alike and the ratio stays meaningful.
+ */
 async function round(label: string, opts: Options, bench: { db: Db; url: string }, accounts: number[]): Promise<number> {
-  process.stderr.write(`${label}: Jifen ledger, ${opts.concurrency} workers × ${opts.seconds}s…\n`);
-  const jifen = await measure(opts.concurrency, opts.seconds, jifenOp(bench.db, accounts, `${label}-j`));
-  process.stderr.write(`${label}: bare driver, same statements, ${opts.concurrency} workers × ${opts.seconds}s…\n`);
-  let bare: Figures;
+  const slices = 5;
+  const sliceSeconds = Math.max(1, Math.round(opts.seconds / slices));
+  const jifenRuns: Figures[] = [];
+  const bareRuns: Figures[] = [];
+  let pool: Pool | null = null;
+  let sqlite: ReturnType<typeof sqliteConnections> | null = null;
   if (bench.db.dialect === 'mysql') {
     const u = new URL(bench.url);
-    const pool = createPool({
+    pool = createPool({
       host: u.hostname,
       port: Number(u.port || 3306),
       user: decodeURIComponent(u.username),
@@ -419,20 +427,47 @@ async function round(label: string, opts: Options, bench: { db: Db; url: string 
       connectionLimit: 64,
       supportBigNumbers: true,
     });
-    bare = await measure(opts.concurrency, opts.seconds, bareOp(mysqlConnections(pool), ' for update', 'begin', accounts, `${label}-b`));
-    await pool.end();
   } else {
-    const path = bench.url.slice('sqlite:'.length);
-    const sqlite = sqliteConnections(path);
-    bare = await measure(opts.concurrency, opts.seconds, bareOp(sqlite.connect, '', 'begin immediate', accounts, `${label}-b`));
-    sqlite.close();
+    sqlite = sqliteConnections(bench.url.slice('sqlite:'.length));
   }
-  const ratio = jifen.perSecond / bare.perSecond;
-  console.log(`\n== ${label} (${bench.db.dialect}, ${accounts.length} members, concurrency ${opts.concurrency})`);
+  const bare = pool
+    ? bareOp(mysqlConnections(pool), ' for update', 'begin', accounts, `${label}-b`)
+    : bareOp(sqlite!.connect, '', 'begin immediate', accounts, `${label}-b`);
+  for (let i = 0; i < slices; i++) {
+    process.stderr.write(
+      `\r${label}: slice ${i + 1}/${slices}, ${opts.concurrency} workers, ${sliceSeconds}s Jifen then ${sliceSeconds}s bare…`,
+    );
+    jifenRuns.push(await measure(opts.concurrency, sliceSeconds, jifenOp(bench.db, accounts, `${label}-j${i}`)));
+    bareRuns.push(await measure(opts.concurrency, sliceSeconds, (w, n) => bare(w, n + i * 10_000_000)));
+  }
+  process.stderr.write('\n');
+  await pool?.end();
+  sqlite?.close();
+  const jifen = combine(jifenRuns);
+  const floor = combine(bareRuns);
+  const ratio = jifen.perSecond / floor.perSecond;
+  console.log(
+    `\n== ${label} (${bench.db.dialect}, ${accounts.length} members, concurrency ${opts.concurrency}, ${slices}×${sliceSeconds}s each, interleaved)`,
+  );
   console.log(line('Jifen ledger', jifen));
-  console.log(line('bare driver (floor)', bare));
+  console.log(line('bare driver (floor)', floor));
   console.log(`ratio Jifen / bare: ${ratio.toFixed(2)}`);
   return jifen.perSecond;
+}
+
+/** Sums slices: throughput over the total time, latency percentiles over all operations. */
+function combine(runs: Figures[]): Figures {
+  const ops = runs.reduce((s, r) => s + r.ops, 0);
+  const seconds = runs.reduce((s, r) => s + r.ops / Math.max(r.perSecond, 1e-9), 0);
+  const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return {
+    ops,
+    perSecond: ops / seconds,
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    latencies: all,
+  };
 }
 
 export async function benchLedger(argv: string[]): Promise<number> {
