@@ -13,6 +13,11 @@ import { verifyAccount } from './commands/ledger.js';
 import { expireDuePoints, grantBirthdayGifts, releaseDuePoints, reviewTiers } from './jobs/points-jobs.js';
 import { PersonalDataCipher } from './lib/crypto.js';
 import { seedDemo } from './seed/demo.js';
+import type { PaymentDeps } from './commands/orders.js';
+import { createServices } from './http/services.js';
+import { reconcileDay, syncPendingPayments } from './jobs/payment-jobs.js';
+import { createLogger } from './logger.js';
+import { createWechatRuntime } from './wechat/runtime.js';
 import { startServer } from './server.js';
 
 const USAGE = `usage: pnpm jifen <command> [options]
@@ -24,6 +29,8 @@ const USAGE = `usage: pnpm jifen <command> [options]
   release-pending [--as-of …]      release pending points whose return window has passed
   review-tiers [--as-of …]         run the monthly tier review now
   birthday-gifts [--as-of …]       grant birthday gifts for that day
+  sync-payments [--older-than S]   ask WeChat Pay about every WeChat order pending longer than S seconds (default 60)
+  reconcile --date YYYY-MM-DD      match WeChat Pay's trade bill for that day against the orders
   verify-ledger                    recompute every account from its entries and lots
   bench ledger [options]           ledger throughput vs a bare-driver loop (see --help)
 
@@ -59,6 +66,19 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     return await fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/** Opens the database and the WeChat Pay client from the environment, for the payment commands. */
+async function withPayments<T>(fn: (deps: PaymentDeps) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const logger = createLogger(config.JIFEN_LOG_LEVEL === 'info' ? 'warn' : config.JIFEN_LOG_LEVEL);
+  const wechat = await createWechatRuntime(config, logger);
+  if (!wechat.wxpay) throw new ConfigError('WeChat Pay is not configured (WXPAY_MCHID, WXPAY_MERCHANT_KEY_FILE, …)');
+  try {
+    return await withDb((db) => fn(createServices({ config, db, logger, wxpay: wechat.wxpay, mp: wechat.mp }).paymentDeps()));
+  } finally {
+    wechat.stop();
   }
 }
 
@@ -101,7 +121,13 @@ export async function main(argv: string[]): Promise<number> {
     args: rest,
     allowPositionals: true,
     strict: false,
-    options: { 'as-of': { type: 'string' }, demo: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      'as-of': { type: 'string' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean' },
+      'older-than': { type: 'string' },
+      date: { type: 'string' },
+    },
   });
   const asOfText = typeof values['as-of'] === 'string' ? values['as-of'] : undefined;
   switch (command) {
@@ -159,6 +185,28 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('\n');
       console.log(`birthday-gifts: ${s.items} members, ${s.points} points`);
       return 0;
+    }
+    case 'sync-payments': {
+      const olderThan = Number(values['older-than'] ?? 60);
+      if (!Number.isInteger(olderThan) || olderThan < 0) throw new ConfigError('--older-than must be a whole number of seconds');
+      const s = await withPayments((deps) => syncPendingPayments(deps, olderThan * 1000, progress('sync-payments')));
+      process.stderr.write('\n');
+      console.log(
+        `sync-payments: ${s.checked} checked, ${s.settled} settled, ${s.closed} closed, ${s.stillPending} still pending, ${s.errors} errors`,
+      );
+      return s.errors === 0 ? 0 : 1;
+    }
+    case 'reconcile': {
+      const date = typeof values.date === 'string' ? values.date : '';
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ConfigError('reconcile needs --date YYYY-MM-DD');
+      const r = await withPayments((deps) => reconcileDay(deps, deps.wxpay!.client, date));
+      for (const line of r.settledNow) process.stderr.write(`settled now (paid at WeChat, missing here): ${line}\n`);
+      for (const line of r.flagged) process.stderr.write(`flagged: ${line}\n`);
+      for (const line of r.amountMismatches) process.stderr.write(`amount differs: ${line}\n`);
+      console.log(
+        `reconcile ${r.date}: ${r.billRows} bill rows, ${r.matched} matched, ${r.settledNow.length} settled now, ${r.flagged.length} flagged, ${r.amountMismatches.length} amount differences`,
+      );
+      return r.flagged.length + r.amountMismatches.length === 0 ? 0 : 1;
     }
     case 'verify-ledger':
       return (await withDb(verifyLedger)) === 0 ? 0 : 1;

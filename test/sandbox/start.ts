@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PersonalDataCipher, loadConfig, openDatabase, seedDemo, startServer, DEMO_MEMBERS } from '@jifen/server';
+import { startVirtualPrinter } from '../sim/printer/index.js';
+import { KEY_FILES, startWechatSimulator } from '../sim/wechat/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DATA = join(ROOT, 'data');
@@ -28,11 +30,40 @@ function sandboxSecrets(): SandboxSecrets {
   return secrets;
 }
 
+function port(name: string, fallback: number): number {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${name} must be a port number`);
+  return v;
+}
+
 async function main(): Promise<void> {
   const secrets = sandboxSecrets();
+  const serverPort = port('PORT', 3000);
+  // WeChat Pay and the mini-program API, simulated on 3100 (retries compressed tenfold for a demo).
+  const sim = await startWechatSimulator({
+    port: port('WECHAT_SIM_PORT', 3100),
+    timeFactor: 0.1,
+    allowHttpNotifyUrl: true,
+    refund: { autoOutcome: 'SUCCESS', delayMs: 1_000 },
+  });
+  const printer = await startVirtualPrinter({ port: port('PRINTER_PORT', 9100) });
+  const wx = sim.jifenConfig();
+  const publicKey = wx.platformPublicKeys[0];
   const env = {
     ...process.env,
-    PORT: process.env.PORT ?? '3000',
+    PORT: String(serverPort),
+    WXPAY_MCHID: wx.mchid,
+    WXPAY_BASE_URL: sim.url,
+    WXPAY_MERCHANT_KEY_FILE: KEY_FILES.merchantPrivateKey,
+    WXPAY_MERCHANT_SERIAL: wx.merchantSerialNo,
+    WXPAY_APIV3_KEY: wx.apiV3Key,
+    WXPAY_APIV2_KEY: wx.apiV2Key,
+    WXPAY_PUBLIC_KEY_FILE: KEY_FILES.platformPublicKey,
+    WXPAY_PUBLIC_KEY_ID: publicKey?.publicKeyId,
+    WXPAY_NOTIFY_BASE: `http://127.0.0.1:${serverPort}`,
+    WECHAT_APPID: wx.appid,
+    WECHAT_APPSECRET: wx.miniprogram.secret,
+    WECHAT_API_BASE: sim.url,
     DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${join(DATA, 'jifen.sqlite')}`,
     JIFEN_SECRET: process.env.JIFEN_SECRET ?? secrets.JIFEN_SECRET,
     JIFEN_DATA_KEY: process.env.JIFEN_DATA_KEY ?? secrets.JIFEN_DATA_KEY,
@@ -55,11 +86,14 @@ async function main(): Promise<void> {
   const idOf = (name: string) => demo.find((m) => m.name === name)?.id;
   const [adminUser, adminPass] = (config.JIFEN_BOOTSTRAP_ADMIN ?? ':').split(/:(.*)/s);
   const first = { id: idOf(DEMO_MEMBERS[0].name) };
+  const S = server.url;
   const lines = [
     '',
     '  积分 Jifen sandbox is running',
     '',
-    `  Server        ${server.url}   (health: ${server.url}/healthz)`,
+    `  Server        ${server.url}   (health: ${server.url}/healthz, metrics: ${server.url}/metrics)`,
+    `  WeChat Pay    ${sim.url}   (simulator: WeChat Pay v3 + mini-program API; control API under /__control/)`,
+    `  Printer       tcp://127.0.0.1:${printer.port}   (virtual ESC/POS receipt printer: pnpm kiosk:print-test --printer tcp://127.0.0.1:${printer.port})`,
     `  Database      ${db.describe}${seeded.created ? '   (demo data loaded)' : ''}`,
     `  HQ admin      username ${adminUser}   password ${adminPass}`,
     `  Demo group    programs JIFEN (集团通用积分) and SPORT (悦动积分); stores S001 S002 S101 S201`,
@@ -72,6 +106,14 @@ async function main(): Promise<void> {
     `    curl -s -X POST ${server.url}/api/admin/members/${first?.id ?? '<id>'}/adjustments -H "authorization: Bearer $TOKEN" \\`,
     `      -H 'content-type: application/json' -d '{"points":100,"reason":"客诉补偿","idempotencyKey":"sandbox-demo-0001"}'`,
     '',
+    '  Sell something and pay as a shopper:',
+    `    TILL=$(curl -s -X POST ${S}/api/admin/terminals -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+    `      -d '{"storeCode":"S001"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
+    `    curl -s -X POST ${S}/api/pos/orders -H "authorization: Bearer $TILL" -H 'content-type: application/json' \\`,
+    `      -d '{"clientOrderId":"demo-order-0001","lines":[{"sku":"6901234567892","name":"鲜榨橙汁","qty":2,"unitPriceFen":1500}],"member":{"phone":"${DEMO_MEMBERS[1].phone}"},"payment":{"method":"wechat_native"}}'`,
+    `    curl -s -X POST ${sim.url}/__control/pay -H 'content-type: application/json' -d '{"outTradeNo":"<outTradeNo from above>","openid":"o-demo-shopper"}'`,
+    `    curl -s ${S}/api/pos/orders/<orderId> -H "authorization: Bearer $TILL"     # status "paid", pointsEarned`,
+    '',
     '  Ctrl-C stops everything.',
     '',
   ];
@@ -79,6 +121,8 @@ async function main(): Promise<void> {
   const stop = async () => {
     await server.close();
     await db.close();
+    await sim.close();
+    await printer.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
