@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PosOrderView } from '@jifen/shared';
 import { publishRuleSet } from '../../../commands/earning.js';
 import { registerMember } from '../../../commands/members.js';
-import { drainOutbox, reconcileDay, syncPendingPayments } from '../../../jobs/payment-jobs.js';
+import { drainOutbox, reconcileDay, syncPendingPayments, syncProcessingRefunds } from '../../../jobs/payment-jobs.js';
 import { findOrderById } from '../../../repositories/order.repository.js';
 import { startPaymentRig } from '../../../test-support/payments.js';
 import type { PaymentRig } from '../../../test-support/payments.js';
@@ -186,7 +186,11 @@ describe('payment notifications', () => {
     rig.sim.setFaults({ probe: true }, order.outTradeNo);
     rig.sim.pay(order.outTradeNo, { openid: 'o-probe' });
     await paid(order);
-    const d = rig.sim.deliveries({ outTradeNo: order.outTradeNo });
+    // The order commits before the simulator has read the 204: wait for its record of the answer.
+    const d = await waitFor(async () => {
+      const all = rig.sim.deliveries({ outTradeNo: order.outTradeNo });
+      return all.some((x) => x.success) ? all : null;
+    });
     expect(d[0]).toMatchObject({ probe: true, success: false });
     expect(d[0]!.status).toBeGreaterThanOrEqual(400);
     expect(d[0]!.status).toBeLessThan(500);
@@ -280,6 +284,46 @@ describe('recovery', () => {
     expect(summary.settled).toBeGreaterThanOrEqual(1);
     expect((await orderRow(order.orderId)).status).toBe('paid');
     expect(await earnEntries(order)).toHaveLength(1);
+  });
+
+  it('an unpaid order past its expiry is closed at WeChat and here, and its held points go back', async () => {
+    const member = await import('../../../commands/members.js').then((m) => m.findMember(rig.s.server.services, { phone: MEMBER_PHONE }));
+    await rig.s.request(
+      'POST',
+      `/api/admin/members/${member!.id}/adjustments`,
+      { points: 500, reason: '测试', idempotencyKey: 'expire-close-fund' },
+      rig.admin,
+    );
+    const before = await memberPoints();
+    const order = await rig.order({ phone: MEMBER_PHONE, redeemPoints: 300 });
+    expect((await memberPoints()).available).toBe(before.available - 300);
+    await rig.s.testDb.db.kysely
+      .updateTable('pay_order')
+      .set({ expires_at: Date.now() - 1, placed_at: Date.now() - 20 * 60_000 })
+      .where('id', '=', order.orderId)
+      .execute();
+    const summary = await syncPendingPayments(rig.s.server.services.paymentDeps(), 60_000);
+    expect(summary.closed).toBeGreaterThanOrEqual(1);
+    expect((await orderRow(order.orderId)).status).toBe('closed');
+    expect(rig.sim.order(order.outTradeNo)?.trade_state).toBe('CLOSED');
+    expect((await memberPoints()).available).toBe(before.available);
+  });
+
+  it('a refund whose notification was lost is settled by the refund sync job', async () => {
+    const order = await rig.order({ phone: MEMBER_PHONE });
+    rig.sim.pay(order.outTradeNo, { openid: 'o-refund-lost' });
+    await paid(order);
+    const no = `rf-${order.orderId}-lost`;
+    rig.sim.setFaults({ lose: true }, no);
+    await rig.s.request('POST', `/api/pos/orders/${order.orderId}/refunds`, { outRefundNo: no, reason: '退货' }, rig.till);
+    await new Promise((r) => setTimeout(r, 200));
+    const row = () =>
+      rig.s.testDb.db.kysely.selectFrom('refund').select('status').where('out_refund_no', '=', no).executeTakeFirstOrThrow();
+    expect((await row()).status).toBe('processing');
+    const r = await syncProcessingRefunds(rig.s.server.services.paymentDeps(), 0);
+    expect(r.settled).toBeGreaterThanOrEqual(1);
+    expect((await row()).status).toBe('success');
+    expect((await orderRow(order.orderId)).status).toBe('refunded');
   });
 
   it('reconciliation settles what WeChat was paid but Jifen missed, and flags what Jifen has that WeChat does not', async () => {
