@@ -20,7 +20,7 @@ import * as orders from '../repositories/order.repository.js';
 import type { OrderRow } from '../repositories/order.repository.js';
 import { findProgramById } from '../repositories/org.repository.js';
 import { ruleSetInForce } from '../repositories/rules.repository.js';
-import type { NotificationVerifier, WxPayClient, WxTransaction } from '../wechat/types.js';
+import type { JsapiPayParams, NotificationVerifier, WxPayClient, WxTransaction } from '../wechat/types.js';
 import { earnForPurchase, quotePurchase } from './earning.js';
 import { confirmHold, hold, releaseHold } from './ledger.js';
 import { programConfig } from './programs.js';
@@ -255,6 +255,9 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
     case 'wechat_code':
       await payByCode(deps, row, req.payment.authCode!);
       break;
+    case 'wechat_jsapi':
+      // Nothing to ask WeChat yet: the JSAPI order is made when the shopper opens it (startJsapiPayment).
+      break;
   }
   const final = (await orders.findOrderById(deps.db.kysely, row.id))!;
   return presentOrder(final, preview);
@@ -308,6 +311,47 @@ async function payByCode(deps: PaymentDeps, order: OrderRow, authCode: string): 
   }
   await closeOrder(deps, order.id, 'micropay_reversed');
   throw new JifenError('PAYMENT_FAILED', 'the payment was not confirmed and has been reversed');
+}
+
+/**
+ * The shopper opened a pending order in the mini-program: create (or reuse, for the same shopper)
+ * the JSAPI order at WeChat and return what Taro.requestPayment needs. The client's success callback
+ * proves nothing: the order is settled only by the notification or a query.
+ * Throws ORDER_NOT_FOUND, ORDER_NOT_PAYABLE, PAYMENTS_NOT_CONFIGURED, PAYMENT_FAILED.
+ */
+export async function startJsapiPayment(
+  deps: PaymentDeps,
+  input: { orderId: number; openid: string },
+): Promise<JsapiPayParams & { outTradeNo: string }> {
+  const wx = deps.wxpay;
+  if (!wx) throw new JifenError('PAYMENTS_NOT_CONFIGURED', 'WeChat Pay is not configured on this server');
+  const order = await orders.findOrderById(deps.db.kysely, input.orderId);
+  if (!order) throw new JifenError('ORDER_NOT_FOUND', `order ${input.orderId} not found`);
+  if (order.status !== 'pending' || order.payment_method !== 'wechat_jsapi' || order.expires_at <= deps.now()) {
+    throw new JifenError(
+      'ORDER_NOT_PAYABLE',
+      'this order cannot be paid in the mini-program (paid, closed, expired or another payment method)',
+    );
+  }
+  if (order.payer_openid && order.payer_openid !== input.openid)
+    throw new JifenError('ORDER_NOT_PAYABLE', 'another shopper is already paying this order');
+  let prepayId = order.prepay_id;
+  if (!prepayId) {
+    try {
+      ({ prepayId } = await wx.client.createJsapi({
+        outTradeNo: order.out_trade_no,
+        description: order.description,
+        totalFen: order.payable_fen,
+        notifyUrl: notifyUrl(wx, 'payment'),
+        timeExpire: rfc3339China(order.expires_at),
+        openid: input.openid,
+      }));
+    } catch (e) {
+      throw new JifenError('PAYMENT_FAILED', `WeChat Pay refused the order: ${(e as Error).message}`);
+    }
+    await orders.updateOrder(deps.db.kysely, order.id, { prepay_id: prepayId, payer_openid: input.openid, updated_at: deps.now() });
+  }
+  return { ...wx.client.jsapiPayParams(prepayId), outTradeNo: order.out_trade_no };
 }
 
 /** Closes an unpaid order and gives back any points held for it. Idempotent. */

@@ -12,7 +12,8 @@ export const OrderLineSchema = z.object({
 });
 export type OrderLine = z.infer<typeof OrderLineSchema>;
 
-export const PaymentMethodSchema = z.enum(['wechat_native', 'wechat_code', 'cash']);
+/** wechat_jsapi: the kiosk shows a Jifen order QR and the shopper pays inside the mini-program. */
+export const PaymentMethodSchema = z.enum(['wechat_native', 'wechat_code', 'wechat_jsapi', 'cash']);
 export type PosPaymentMethod = z.infer<typeof PaymentMethodSchema>;
 
 /** WeChat 付款码: 18 digits starting 10–15. */

@@ -435,6 +435,34 @@ describe('refunds through WeChat', () => {
   });
 });
 
+describe('JSAPI (paying inside the mini-program)', () => {
+  it('gives Taro.requestPayment a paySign made with the merchant key; the notification settles it', async () => {
+    const { startJsapiPayment } = await import('../../../commands/orders.js');
+    const { createVerify } = await import('node:crypto');
+    const order = await rig.order({ method: 'wechat_jsapi', phone: MEMBER_PHONE });
+    expect(order.status).toBe('pending');
+    const params = await startJsapiPayment(rig.s.server.services.paymentDeps(), { orderId: order.orderId, openid: 'o-jsapi' });
+    expect(params).toMatchObject({ signType: 'RSA', package: expect.stringMatching(/^prepay_id=/) });
+    const message = `${DEFAULT_MERCHANT.appid}\n${params.timeStamp}\n${params.nonceStr}\n${params.package}\n`;
+    expect(createVerify('RSA-SHA256').update(message).verify(loadDefaultKeys().merchantCertificatePem, params.paySign, 'base64')).toBe(
+      true,
+    );
+    // Opening it again (the shopper came back) reuses the prepay; another shopper cannot take it over.
+    expect((await startJsapiPayment(rig.s.server.services.paymentDeps(), { orderId: order.orderId, openid: 'o-jsapi' })).package).toBe(
+      params.package,
+    );
+    await expect(
+      startJsapiPayment(rig.s.server.services.paymentDeps(), { orderId: order.orderId, openid: 'o-other' }),
+    ).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+    rig.sim.pay(order.outTradeNo, { openid: 'o-jsapi' });
+    const row = await paid(order);
+    expect(row.points_earned).toBe(128);
+    await expect(
+      startJsapiPayment(rig.s.server.services.paymentDeps(), { orderId: order.orderId, openid: 'o-jsapi' }),
+    ).rejects.toMatchObject({ code: 'ORDER_NOT_PAYABLE' });
+  });
+});
+
 describe('payment codes (付款码)', () => {
   it('USERPAYING, then success: the till waits and the order is paid', async () => {
     rig.sim.micropayScenario('134567890123456789', 'USERPAYING_THEN_SUCCESS', 'o-code-1');
