@@ -22,7 +22,7 @@ export interface PaymentRig {
   till: string;
   /** A POS order for `lines` (default ￥128.00), optionally for a member phone. */
   order(opts?: {
-    method?: 'wechat_native' | 'wechat_code' | 'cash';
+    method?: 'wechat_native' | 'wechat_code' | 'wechat_jsapi' | 'cash';
     phone?: string;
     amountFen?: number;
     authCode?: string;
