@@ -66,3 +66,42 @@ describe('purchase earning', () => {
     expect((e as JifenError).field).toBe('rules.baseRate');
   });
 });
+
+describe('concurrent settlements for one member', () => {
+  it('only one of them is the first purchase, and the daily cap holds across them', async () => {
+    const program = await makeProgram(t.db, { returnWindowDays: 0, isDefault: false });
+    await publishRuleSet(t.db, {
+      programId: program,
+      rules: { baseRate: 1, firstPurchaseBonus: 100, caps: { perMemberPerDay: 1000 } },
+      effectiveFrom: T0 - DAY,
+      actor: 'test',
+      now: T0 - DAY,
+    });
+    const { memberId, accountId } = await makeAccount(t.db, program);
+    const now = T0 + 3_600_000;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        earnForPurchase(
+          { db: t.db, now: () => now },
+          { source: 'test', key: `race-${memberId}-${i}` },
+          {
+            memberId,
+            programId: program,
+            brandId: null,
+            brandCode: 'FRESH',
+            storeCode: 'S001',
+            placedAt: now,
+            lines: [{ sku: 'A1', name: '礼盒', qty: 1, unitPriceFen: 10000 }],
+            pointsPaidFen: 0,
+            orderRef: `R${i}`,
+            ruleSetId: null,
+          },
+        ),
+      ),
+    );
+    const bonuses = results.filter((r) => r.quote.result.trace.some((step) => step.rule === 'first_purchase'));
+    expect(bonuses).toHaveLength(1);
+    // 12 × 100 base + one 100 bonus = 1300, but the day allows 1000.
+    expect((await balances(t.db, accountId)).available).toBe(1000);
+  });
+});

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Trx } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
-import { isDuplicateKeyError } from '../db/dialect.js';
+import { inTransaction, isDuplicateKeyError, lockAccounts } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
 import { findMemberById } from '../repositories/member.repository.js';
 import { ensureAccount } from '../repositories/member.repository.js';
@@ -136,12 +136,17 @@ export async function earnForPurchase(
   idem: Idempotency,
   input: PurchaseInput & { orderRef: string; ruleSetId: number | null },
 ): Promise<{ posting: PostingResult; quote: PurchaseQuote }> {
+  if (!deps.trx) return inTransaction(deps.db, (trx) => earnForPurchase({ ...deps, trx }, idem, input));
+  const trx = deps.trx;
   const now = (deps.now ?? Date.now)();
-  const q = deps.trx ?? deps.db.kysely;
-  const quote = await quotePurchase(q, input, now, input.ruleSetId);
-  const program = programConfig((await findProgramById(q, input.programId))!);
+  const program = programConfig((await findProgramById(trx, input.programId))!);
+  const account = await ensureAccount(trx, input.memberId, program.id, lowestTier(program), now);
+  // Lock the account before reading what it earned today or ever: two settlements for one member
+  // must not both see "first purchase" or both fit under the daily cap.
+  await lockAccounts(trx, deps.db.dialect, [account.id]);
+  const quote = await quotePurchase(trx, input, now, input.ruleSetId);
   const posting = await credit(
-    { db: deps.db, now: () => now, trx: deps.trx },
+    { db: deps.db, now: () => now, trx },
     { ...idem, fingerprint: idem.fingerprint ?? { orderRef: input.orderRef } },
     {
       accountId: quote.accountId,
