@@ -10,13 +10,12 @@ import type { Trx } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction, isDuplicateKeyError, lockAccounts } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
-import { findMemberById } from '../repositories/member.repository.js';
-import { ensureAccount } from '../repositories/member.repository.js';
-import { findProgramById } from '../repositories/org.repository.js';
-import { findRuleSet, insertRuleSet, latestVersion, ruleSetInForce } from '../repositories/rules.repository.js';
+import { ensureAccount, findMemberById } from '../repositories/member.repository.js';
+import type { AccountRow, MemberRow } from '../repositories/member.repository.js';
+import { insertRuleSet, latestVersion, ruleSetInForce } from '../repositories/rules.repository.js';
 import { credit } from './ledger.js';
 import type { Idempotency, PostingResult } from './ledger.js';
-import { expiryFor, lowestTier, programConfig, ruleSetOf, tierName } from './programs.js';
+import { expiryFor, loadProgram, loadRuleSet, lowestTier, ruleSetOf, tierName } from './programs.js';
 
 const DAY_MS = 86_400_000;
 
@@ -83,31 +82,49 @@ export interface PurchaseQuote {
   accountId: number;
 }
 
-/** What a purchase would earn now (the kiosk's preview and the settlement both call this). */
+/**
+ * What a purchase would earn now (the kiosk's preview and the settlement both call this). Pass the
+ * member and account rows when the caller has them (settlement) to save their reads.
+ */
 export async function quotePurchase(
   q: Kysely<Database>,
   input: PurchaseInput,
   now: number,
   pinnedRuleSetId?: number | null,
+  known: { member?: MemberRow; account?: AccountRow } = {},
 ): Promise<PurchaseQuote> {
-  const programRow = await findProgramById(q, input.programId);
-  if (!programRow) throw new JifenError('PROGRAM_NOT_FOUND', `program ${input.programId} not found`);
-  const program = programConfig(programRow);
-  const member = await findMemberById(q, input.memberId);
+  const program = await loadProgram(q, input.programId);
+  if (!program) throw new JifenError('PROGRAM_NOT_FOUND', `program ${input.programId} not found`);
+  const member = known.member ?? (await findMemberById(q, input.memberId));
   if (!member) throw new JifenError('MEMBER_NOT_FOUND', `member ${input.memberId} not found`);
-  const account = await ensureAccount(q, member.id, program.id, lowestTier(program), now);
-  const row = pinnedRuleSetId ? await findRuleSet(q, pinnedRuleSetId) : await ruleSetInForce(q, program.id, input.brandId, input.placedAt);
-  const ruleSet = ruleSetOf(row);
+  const account = known.account ?? (await ensureAccount(q, member.id, program.id, lowestTier(program), now));
+  const ruleSet = pinnedRuleSetId
+    ? await loadRuleSet(q, pinnedRuleSetId)
+    : ruleSetOf(await ruleSetInForce(q, program.id, input.brandId, input.placedAt));
   const dayStart = Date.parse(chinaDayStart(toIsoUtc(now)));
-  const earnedRows = await q
+  // Bounded by the account's (account_id, created_at) index: today's purchase points, and whether
+  // the member ever earned from a purchase (only asked when nothing was earned today).
+  const today = await q
     .selectFrom('ledger_entry')
-    .select(['points', 'pending_delta', 'created_at'])
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('n'),
+      eb.fn.sum<number | string | null>(eb('points', '+', eb.ref('pending_delta'))).as('p'),
+    ])
     .where('account_id', '=', account.id)
     .where('kind', '=', 'earn')
-    .execute();
-  const earnedToday = earnedRows
-    .filter((e) => e.created_at >= dayStart && e.created_at < dayStart + DAY_MS)
-    .reduce((s, e) => s + e.points + e.pending_delta, 0);
+    .where('created_at', '>=', dayStart)
+    .where('created_at', '<', dayStart + DAY_MS)
+    .executeTakeFirst();
+  const earnedToday = Number(today?.p ?? 0);
+  const isFirstPurchase =
+    Number(today?.n ?? 0) === 0 &&
+    !(await q
+      .selectFrom('ledger_entry')
+      .select('entry_seq')
+      .where('account_id', '=', account.id)
+      .where('kind', '=', 'earn')
+      .limit(1)
+      .executeTakeFirst());
   const result = evaluateEarning(ruleSet.rules, {
     lines: input.lines,
     orderDiscountFen: input.orderDiscountFen ?? 0,
@@ -117,7 +134,7 @@ export async function quotePurchase(
       tierCode: account.tier_code,
       tierName: tierName(program, account.tier_code),
       ...(member.birthday ? { birthday: member.birthday } : {}),
-      isFirstPurchase: earnedRows.length === 0,
+      isFirstPurchase,
       pointsAlreadyEarnedToday: Math.max(0, earnedToday),
     },
     brandCode: input.brandCode,
@@ -134,17 +151,18 @@ export async function quotePurchase(
 export async function earnForPurchase(
   deps: { db: Db; now?: () => number; trx?: Trx },
   idem: Idempotency,
-  input: PurchaseInput & { orderRef: string; ruleSetId: number | null },
+  input: PurchaseInput & { orderRef: string; ruleSetId: number | null; member?: MemberRow },
 ): Promise<{ posting: PostingResult; quote: PurchaseQuote }> {
   if (!deps.trx) return inTransaction(deps.db, (trx) => earnForPurchase({ ...deps, trx }, idem, input));
   const trx = deps.trx;
   const now = (deps.now ?? Date.now)();
-  const program = programConfig((await findProgramById(trx, input.programId))!);
-  const account = await ensureAccount(trx, input.memberId, program.id, lowestTier(program), now);
+  const program = await loadProgram(trx, input.programId);
+  if (!program) throw new JifenError('PROGRAM_NOT_FOUND', `program ${input.programId} not found`);
+  const { id: accountId } = await ensureAccount(trx, input.memberId, program.id, lowestTier(program), now);
   // Lock the account before reading what it earned today or ever: two settlements for one member
   // must not both see "first purchase" or both fit under the daily cap.
-  await lockAccounts(trx, deps.db.dialect, [account.id]);
-  const quote = await quotePurchase(trx, input, now, input.ruleSetId);
+  const [account] = await lockAccounts(trx, deps.db.dialect, [accountId]);
+  const quote = await quotePurchase(trx, input, now, input.ruleSetId, { member: input.member, account });
   const posting = await credit(
     { db: deps.db, now: () => now, trx },
     { ...idem, fingerprint: idem.fingerprint ?? { orderRef: input.orderRef } },

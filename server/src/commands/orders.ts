@@ -375,6 +375,21 @@ export async function closeOrder(deps: PaymentDeps, orderId: number, why: string
   if (order) deps.logger.info({ outTradeNo: order.out_trade_no, why }, 'order closed');
 }
 
+/** Store and brand codes never change once issued: read once per process. */
+const storeCodeCache = new Map<number, { storeCode: string; brandCode: string }>();
+async function storeCodes(trx: Trx, storeId: number): Promise<{ storeCode: string; brandCode: string }> {
+  const hit = storeCodeCache.get(storeId);
+  if (hit) return hit;
+  const row = await trx
+    .selectFrom('store')
+    .innerJoin('brand', 'brand.id', 'store.brand_id')
+    .select(['store.code as storeCode', 'brand.code as brandCode'])
+    .where('store.id', '=', storeId)
+    .executeTakeFirstOrThrow();
+  storeCodeCache.set(storeId, row);
+  return row;
+}
+
 export interface SettleRequest {
   outTradeNo: string;
   /** WeChat's transaction (notification, query or payment code); absent for cash. */

@@ -1,7 +1,11 @@
 /** A program's stored configuration, parsed with the shared schemas. */
 import { ExpiryPolicySchema, RuleSetSchema, TierSetSchema, expiresAt, toIsoUtc } from '@jifen/shared';
 import type { ExpiryPolicy, RuleSet, TierSet } from '@jifen/shared';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { findProgramById } from '../repositories/org.repository.js';
 import type { ProgramRow } from '../repositories/org.repository.js';
+import { findRuleSet } from '../repositories/rules.repository.js';
 import type { RuleSetRow } from '../repositories/rules.repository.js';
 
 export interface ProgramConfig {
@@ -42,8 +46,46 @@ export function lowestTier(program: ProgramConfig): string {
   return first.code;
 }
 
+export interface ParsedRuleSet {
+  id: number | null;
+  version: number;
+  rules: RuleSet;
+}
+
+const DEFAULT_RULES: ParsedRuleSet = { id: null, version: 0, rules: RuleSetSchema.parse({}) };
+/** Published rule set versions never change, so each is parsed once per process. */
+const ruleSets = new Map<number, ParsedRuleSet>();
+
 /** The rules of a stored version, or the defaults (1 point per yuan) when none was ever published. */
-export function ruleSetOf(row: RuleSetRow | undefined): { id: number | null; version: number; rules: RuleSet } {
-  if (!row) return { id: null, version: 0, rules: RuleSetSchema.parse({}) };
-  return { id: row.id, version: row.version, rules: RuleSetSchema.parse(JSON.parse(row.rules)) };
+export function ruleSetOf(row: RuleSetRow | undefined): ParsedRuleSet {
+  if (!row) return DEFAULT_RULES;
+  const cached = ruleSets.get(row.id);
+  if (cached) return cached;
+  const parsed = { id: row.id, version: row.version, rules: RuleSetSchema.parse(JSON.parse(row.rules)) };
+  if (ruleSets.size > 1000) ruleSets.clear();
+  ruleSets.set(row.id, parsed);
+  return parsed;
+}
+
+/** A rule set version by id, parsed once (settlement looks up the version pinned on the order). */
+export async function loadRuleSet(q: Kysely<Database>, id: number): Promise<ParsedRuleSet> {
+  return ruleSets.get(id) ?? ruleSetOf(await findRuleSet(q, id));
+}
+
+/**
+ * Program settings change rarely (HQ edits them); settlement reads them on every order. They are
+ * kept parsed for a few seconds, so an edit takes effect within PROGRAM_CACHE_MS on every server.
+ */
+export const PROGRAM_CACHE_MS = 10_000;
+const programs = new Map<number, { at: number; config: ProgramConfig }>();
+
+export async function loadProgram(q: Kysely<Database>, id: number): Promise<ProgramConfig | undefined> {
+  const hit = programs.get(id);
+  const now = Date.now();
+  if (hit && now - hit.at < PROGRAM_CACHE_MS) return hit.config;
+  const row = await findProgramById(q, id);
+  if (!row) return undefined;
+  const config = programConfig(row);
+  programs.set(id, { at: now, config });
+  return config;
 }

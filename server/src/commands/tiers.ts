@@ -8,15 +8,18 @@ import { newId } from '../lib/ids.js';
 import { growthSince } from '../repositories/ledger.repository.js';
 import type { AccountRow } from '../repositories/ledger.repository.js';
 import { findProgramById } from '../repositories/org.repository.js';
-import { programConfig } from './programs.js';
+import { loadProgram, programConfig } from './programs.js';
 
 export const ROLLING_WINDOW_MS = 365 * 24 * 60 * 60 * 1000;
 
 /** Raises the account's tier if its rolling 12-month growth reaches a higher one. Mutates `account`. */
 export async function upgradeIfEarned(trx: Trx, account: AccountRow, now: number): Promise<string | null> {
-  const row = await findProgramById(trx, account.program_id);
-  if (!row) return null;
-  const program = programConfig(row);
+  const program = await loadProgram(trx, account.program_id);
+  if (!program) return null;
+  // Rolling growth never exceeds all-time growth: when even that reaches no higher tier, skip the sum.
+  const current = program.tiers.tiers.findIndex((t) => t.code === account.tier_code);
+  const next = program.tiers.tiers[current + 1];
+  if (!next || account.growth < next.minGrowth) return null;
   const growth = await growthSince(trx, account.id, now - ROLLING_WINDOW_MS);
   const to = upgradeOnGrowth(program.tiers, account.tier_code, Math.max(0, growth));
   if (!to) return null;
