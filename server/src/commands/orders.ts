@@ -472,12 +472,7 @@ async function settleInside(deps: PaymentDeps, trx: Trx, req: SettleRequest): Pr
   let member = order.member_id ? await findMemberById(trx, order.member_id) : undefined;
   if (!member && patch.payer_openid) member = await findMemberByOpenid(trx, patch.payer_openid);
   if (member && member.status === 'active') {
-    const store = await trx
-      .selectFrom('store')
-      .innerJoin('brand', 'brand.id', 'store.brand_id')
-      .select(['store.code as storeCode', 'brand.code as brandCode'])
-      .where('store.id', '=', order.store_id)
-      .executeTakeFirstOrThrow();
+    const store = await storeCodes(trx, order.store_id);
     const { posting, quote } = await earnForPurchase(
       ledger,
       { source: 'order', key: `earn:${order.id}` },
@@ -493,6 +488,7 @@ async function settleInside(deps: PaymentDeps, trx: Trx, req: SettleRequest): Pr
         pointsPaidFen: order.points_paid_fen,
         orderRef: order.out_trade_no,
         ruleSetId: order.rule_set_id,
+        member,
       },
     );
     patch.member_id = member.id;
