@@ -18,6 +18,8 @@ const EnvSchema = z.object({
     .optional(),
   JIFEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JIFEN_JOBS: z.enum(['on', 'off']).default('on'),
+  /** MySQL connections per server process; size it to about (database cores × 4) ÷ servers. */
+  JIFEN_DB_POOL: z.coerce.number().int().min(1).max(512).default(16),
   JIFEN_SESSION_HOURS: z.coerce
     .number()
     .int()

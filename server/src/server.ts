@@ -44,7 +44,7 @@ export interface StartOptions {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger(config.JIFEN_LOG_LEVEL);
-  const db = options.db ?? openDatabase(config.DATABASE_URL);
+  const db = options.db ?? openDatabase(config.DATABASE_URL, { poolSize: config.JIFEN_DB_POOL });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const now = options.now ?? Date.now;
