@@ -32,7 +32,7 @@ const USAGE = `usage: pnpm jifen <command> [options]
   sync-payments [--older-than S]   ask WeChat Pay about every WeChat order pending longer than S seconds (default 60)
   reconcile --date YYYY-MM-DD      match WeChat Pay's trade bill for that day against the orders
   verify-ledger                    recompute every account from its entries and lots
-  bench ledger [options]           ledger throughput vs a bare-driver loop (see --help)
+  bench ledger|settle [options]    throughput beside a bare-driver floor (pnpm jifen bench for options)
 
 DATABASE_URL selects the database (default sqlite:./data/jifen.sqlite).`;
 
