@@ -1,6 +1,7 @@
 /** HQ staff accounts and their sessions. */
 import { JifenError } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
+import { isDuplicateKeyError } from '../db/dialect.js';
 import { hashPassword, sha256Hex, verifyPassword } from '../lib/crypto.js';
 import { newId, newToken } from '../lib/ids.js';
 import { countStaffWithRole, findStaffByUsername } from '../repositories/org.repository.js';
@@ -38,7 +39,13 @@ export async function ensureBootstrapAdmin(db: Db, admin: { username: string; pa
   if (!admin) return false;
   if ((await countStaffWithRole(db.kysely, 'admin')) > 0) return false;
   if (await findStaffByUsername(db.kysely, admin.username)) return false;
-  await createStaff(db, { ...admin, role: 'admin' }, now);
+  try {
+    await createStaff(db, { ...admin, role: 'admin' }, now);
+  } catch (e) {
+    // Two servers starting together on a new database: the other one created it first.
+    if (isDuplicateKeyError(e) || (e instanceof JifenError && e.code === 'STAFF_EXISTS')) return false;
+    throw e;
+  }
   await appendAudit(db.kysely, { actor: 'system', action: 'staff.bootstrap', target: `staff:${admin.username}`, at: now });
   return true;
 }

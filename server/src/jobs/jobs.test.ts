@@ -187,3 +187,15 @@ describe('finding members', () => {
     expect(await findMember(deps, { phone: '13800000010' })).toBeUndefined();
   });
 });
+
+describe('two servers starting together on a new database', () => {
+  it('both survive creating the bootstrap admin: one creates it, the other finds it', async () => {
+    const { ensureBootstrapAdmin } = await import('../commands/staff.js');
+    const admin = { username: `race-admin-${Date.now()}`, password: 'race-admin-password' };
+    await t.db.kysely.deleteFrom('staff').where('role', '=', 'admin').execute();
+    const results = await Promise.all([ensureBootstrapAdmin(t.db, admin, T0), ensureBootstrapAdmin(t.db, admin, T0)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const rows = await t.db.kysely.selectFrom('staff').select('id').where('username', '=', admin.username).execute();
+    expect(rows).toHaveLength(1);
+  });
+});
