@@ -6,3 +6,4 @@ export * from './domain/expiry.js';
 export * from './domain/tiers.js';
 export * from './domain/rules/index.js';
 export * from './contracts/pos.js';
+export * from './contracts/member.js';
