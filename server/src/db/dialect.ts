@@ -44,7 +44,7 @@ export interface TransactionOptions {
  * backoff. Kysely's transaction() never retries; InnoDB rolls back only the statement on 1205, so
  * the whole transaction is rolled back and rerun here.
  *
- * On MySQL the isolation is READ COMMITTED: Jifen's transactions lock the rows they change
+ * On MySQL the isolation is READ COMMITTED (set on every pooled connection in connect.ts): Jifen's transactions lock the rows they change
  * (order, account) and then must read what is committed *now* — under REPEATABLE READ a plain
  * read after the lock would still see the snapshot taken by the transaction's first plain read,
  * e.g. lots or "already earned today" as they were before a concurrent settlement committed.
@@ -54,8 +54,7 @@ export async function inTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>, opt
   const attempts = options.attempts ?? 8;
   for (let attempt = 1; ; attempt++) {
     try {
-      const builder = db.kysely.transaction();
-      return await (db.dialect === 'mysql' ? builder.setIsolationLevel('read committed') : builder).execute(fn);
+      return await db.kysely.transaction().execute(fn);
     } catch (e) {
       if (attempt >= attempts || !isRetryableError(e)) throw e;
       const backoff = Math.min(200, 2 ** attempt) + Math.random() * 10;

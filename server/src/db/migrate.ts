@@ -3,6 +3,7 @@ import type { Migration, MigrationProvider, Kysely } from 'kysely';
 import type { Db } from './connect.js';
 import { migration0001 } from './migrations/0001_core.js';
 import { migration0002 } from './migrations/0002_payments.js';
+import { migration0003 } from './migrations/0003_member.js';
 
 /** Migrations are listed here in order; a shipped migration is never edited, only followed. */
 function provider(db: Db): MigrationProvider {
@@ -11,6 +12,7 @@ function provider(db: Db): MigrationProvider {
       return {
         '0001_core': migration0001(db.dialect),
         '0002_payments': migration0002(db.dialect),
+        '0003_member': migration0003(db.dialect),
       };
     },
   };

@@ -3,6 +3,8 @@
  * dialects: one representation, no driver-specific Date handling, and index-friendly comparisons.
  * JSON columns are TEXT serialised by the application (MySQL and SQLite disagree on JSON binding).
  */
+import type { ColumnType } from 'kysely';
+
 export interface ProgramTable {
   id: number;
   code: string;
@@ -285,6 +287,113 @@ export interface OutboxTable {
   done_at: number | null;
 }
 
+/** A mini-program session: the token is stored only as its SHA-256, so a database reader cannot use it. */
+export interface MemberSessionTable {
+  token_hash: string;
+  openid: string;
+  unionid: string | null;
+  /** Set once the WeChat user is (or becomes) a member. */
+  member_id: number | null;
+  expires_at: number;
+  created_at: number;
+}
+
+/** A batch of product codes (一物一码): the codes themselves are signed, not stored. */
+export interface ProductCodeBatchTable {
+  id: number;
+  program_id: number;
+  sku: string;
+  name: string;
+  /** Points one code of this batch credits. */
+  points: number;
+  /** Serials 0 … code_count − 1 are valid. */
+  code_count: number;
+  /** 'active' | 'void' */
+  status: string;
+  expires_at: number;
+  created_by: string | null;
+  created_at: number;
+}
+
+/** One claimed code: `code_ref` is unique, so a code is claimed once whoever tries. */
+export interface MemberClaimTable {
+  id: number;
+  member_id: number;
+  /** 'receipt' | 'product' */
+  kind: string;
+  /** 'receipt:<order id>' or 'product:<batch id>:<serial>'. */
+  code_ref: string;
+  order_id: number | null;
+  batch_id: number | null;
+  points: number;
+  entry_id: number | null;
+  claimed_at: number;
+}
+
+/** Fixed-window counters (rate limits) shared by every server process. */
+export interface RateLimitTable {
+  bucket: string;
+  window_start: number;
+  hits: number;
+}
+
+export interface RewardTable {
+  id: number;
+  program_id: number;
+  name: string;
+  description: string;
+  points_cost: number;
+  /** null: unlimited. */
+  stock: number | null;
+  per_member_limit: number | null;
+  /** JSON array of tier codes that may redeem it; [] for everyone. */
+  tiers: string;
+  active: number;
+  sort_order: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface VoucherTable {
+  id: number;
+  code: string;
+  reward_id: number;
+  member_id: number;
+  program_id: number;
+  /** SHA-256 of (member, idempotency key): a replayed redemption finds its voucher. */
+  idem_hash: string;
+  points: number;
+  debit_entry_id: number;
+  /** 'active' | 'used' (expiry is read from expires_at) */
+  status: string;
+  expires_at: number;
+  used_at: number | null;
+  /** 'terminal:<id>' that took it. */
+  used_by: string | null;
+  created_at: number;
+}
+
+/** What requestSubscribeMessage answered, counted per member and kind. */
+export interface MemberSubscriptionTable {
+  member_id: number;
+  kind: string;
+  accepted: number;
+  rejected: number;
+  updated_at: number;
+}
+
+/**
+ * Columns 0003 added to pay_order. Write-only in the row type (never in `Selectable`), so OrderRow
+ * literals written before them need not name them; `SELECT *` still returns them, and presentOrder
+ * reads them as optional fields.
+ */
+export interface PayOrderCodeColumns {
+  /** JFR1.…: set at settlement of a POS sale paid without a member. */
+  receipt_code: ColumnType<never, string | null | undefined, string | null>;
+  /** JFO1.…: set when a wechat_jsapi order is created, the QR the kiosk shows. */
+  order_code: ColumnType<never, string | null | undefined, string | null>;
+}
+
 export interface Database {
   program: ProgramTable;
   brand: BrandTable;
@@ -303,7 +412,14 @@ export interface Database {
   audit_log: AuditLogTable;
   job_lease: JobLeaseTable;
   exchange_rate: ExchangeRateTable;
-  pay_order: PayOrderTable;
+  pay_order: PayOrderTable & PayOrderCodeColumns;
   refund: RefundTable;
   outbox: OutboxTable;
+  member_session: MemberSessionTable;
+  product_code_batch: ProductCodeBatchTable;
+  member_claim: MemberClaimTable;
+  rate_limit: RateLimitTable;
+  reward: RewardTable;
+  voucher: VoucherTable;
+  member_subscription: MemberSubscriptionTable;
 }
