@@ -1,7 +1,6 @@
 /**
  * Pieces the benchmarks share: a bench database beside the real one, latency summaries, the bare
- * driver connections a floor loop runs on, and a fixed-count worker loop. (bench ledger still has
- * its own copies of the first few; new benches use these.)
+ * driver connections a floor loop runs on, and a fixed-count worker loop.
  */
 import { rmSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';

@@ -8,18 +8,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import BetterSqlite3 from 'better-sqlite3';
-import { createPool } from 'mysql2/promise';
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { openDatabase } from '../db/connect.js';
 import type { Db } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
 import { credit, debit } from '../commands/ledger.js';
 import { sha256 } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import { NEVER_EXPIRES_ORDER } from '../repositories/ledger.repository.js';
 import { blankMember, ensureAccount, insertMember } from '../repositories/member.repository.js';
 import { DEFAULT_TIERS } from '@jifen/shared';
+import { combine, line, mysqlDriver, setupBenchDb, sqliteDriver, summarize } from './common.js';
+import type { BareConnection, Figures } from './common.js';
 
 interface Options {
   members: number;
@@ -27,15 +24,6 @@ interface Options {
   seconds: number;
   preload: number;
   url: string;
-}
-
-interface Figures {
-  ops: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  latencies: number[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -63,11 +51,6 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 /** Runs `op` from `concurrency` workers for `seconds`; each op picks a random account. */
 async function measure(concurrency: number, seconds: number, op: (worker: number, i: number) => Promise<void>): Promise<Figures> {
   const latencies: number[] = [];
@@ -87,55 +70,7 @@ async function measure(concurrency: number, seconds: number, op: (worker: number
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    ops: latencies.length,
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
-    latencies,
-  };
-}
-
-async function setupBenchDb(url: string): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length);
-    const benchPath = path === ':memory:' ? ':memory:' : path.replace(/(\.sqlite)?$/, '.bench.sqlite');
-    if (benchPath !== ':memory:') {
-      const { rmSync } = await import('node:fs');
-      for (const suffix of ['', '-wal', '-shm']) rmSync(benchPath + suffix, { force: true });
-    }
-    const benchUrl = `sqlite:${benchPath}`;
-    const db = openDatabase(benchUrl);
-    await migrateToLatest(db);
-    return { db, url: benchUrl, drop: () => db.close() };
-  }
-  const u = new URL(url);
-  const name = `${u.pathname.replace(/^\//, '') || 'jifen'}_bench`;
-  const admin = await createPool({
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    connectionLimit: 1,
-  });
-  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  u.pathname = `/${name}`;
-  const benchUrl = u.toString();
-  const db = openDatabase(benchUrl, { poolSize: 64 });
-  await migrateToLatest(db);
-  return {
-    db,
-    url: benchUrl,
-    async drop() {
-      await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.end();
-    },
-  };
+  return summarize(latencies, (performance.now() - started) / 1000, errors);
 }
 
 /** The bench program and funded accounts, shared by both loops. */
@@ -191,13 +126,6 @@ interface LockedAccount {
   growth: number;
   lifetime_earned: number;
   entry_seq: number;
-}
-
-/** The least a driver must do for the bare loop: run one statement with positional parameters. */
-interface BareConnection {
-  query(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
-  exec(sql: string, params?: unknown[]): Promise<void>;
-  done(): void;
 }
 
 /**
@@ -292,60 +220,6 @@ function bareOp(connect: () => Promise<BareConnection>, lockSuffix: string, begi
   };
 }
 
-/**
- * mysql2 on a pooled connection per operation, with the text protocol Kysely's MySQL driver also
- * uses (measured faster here than server-side prepared statements for these short statements).
- */
-function mysqlConnections(pool: Pool): () => Promise<BareConnection> {
-  return async () => {
-    const conn: PoolConnection = await pool.getConnection();
-    return {
-      async query(sql, params = []) {
-        const [rows] = await conn.query<RowDataPacket[]>(sql, params);
-        return rows;
-      },
-      async exec(sql, params = []) {
-        await conn.query(sql, params);
-      },
-      done: () => conn.release(),
-    };
-  };
-}
-
-/** better-sqlite3 on its own connection, each statement prepared once. */
-function sqliteConnections(path: string): { connect: () => Promise<BareConnection>; close: () => void } {
-  const raw = new BetterSqlite3(path);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 5000');
-  const prepared = new Map<string, BetterSqlite3.Statement>();
-  const stmt = (sql: string) => {
-    let s = prepared.get(sql);
-    if (!s) prepared.set(sql, (s = raw.prepare(sql)));
-    return s;
-  };
-  // One connection, like Jifen's SQLite: operations take turns, as a writer lock would make them.
-  let turn = Promise.resolve();
-  const connection: BareConnection = {
-    query: async (sql, params = []) => stmt(sql).all(...params) as Array<Record<string, unknown>>,
-    exec: async (sql, params = []) => {
-      if (sql === 'rollback' && !raw.inTransaction) return;
-      stmt(sql).run(...params);
-    },
-    done: () => undefined,
-  };
-  return {
-    connect: async () => {
-      const previous = turn;
-      let release!: () => void;
-      turn = new Promise((r) => (release = r));
-      await previous;
-      return { ...connection, done: release };
-    },
-    close: () => raw.close(),
-  };
-}
-
 const PRELOAD_INPUT = sha256('preload');
 
 /**
@@ -425,10 +299,6 @@ async function preload(db: Db, count: number): Promise<void> {
   process.stderr.write('\n');
 }
 
-function line(label: string, f: Figures): string {
-  return `${label.padEnd(26)} ${f.perSecond.toFixed(0).padStart(7)} ops/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(7)} ms   (${f.ops} ops, ${f.errors} errors)`;
-}
-
 /**
  * Jifen and the bare loop take turns in short slices (five each) rather than one long run each, so
  * whatever else the machine is doing weighs on both alike and the ratio stays meaningful.
@@ -438,25 +308,8 @@ async function round(label: string, opts: Options, bench: { db: Db; url: string 
   const sliceSeconds = Math.max(1, Math.round(opts.seconds / slices));
   const jifenRuns: Figures[] = [];
   const bareRuns: Figures[] = [];
-  let pool: Pool | null = null;
-  let sqlite: ReturnType<typeof sqliteConnections> | null = null;
-  if (bench.db.dialect === 'mysql') {
-    const u = new URL(bench.url);
-    pool = createPool({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-      database: u.pathname.slice(1),
-      connectionLimit: 64,
-      supportBigNumbers: true,
-    });
-  } else {
-    sqlite = sqliteConnections(bench.url.slice('sqlite:'.length));
-  }
-  const bare = pool
-    ? bareOp(mysqlConnections(pool), ' for update', 'begin', accounts, `${label}-b`)
-    : bareOp(sqlite!.connect, '', 'begin immediate', accounts, `${label}-b`);
+  const driver = bench.db.dialect === 'mysql' ? mysqlDriver(bench.url, 64) : sqliteDriver(bench.url.slice('sqlite:'.length));
+  const bare = bareOp(driver.connect, driver.lockSuffix, driver.beginSql, accounts, `${label}-b`);
   for (let i = 0; i < slices; i++) {
     process.stderr.write(
       `\r${label}: slice ${i + 1}/${slices}, ${opts.concurrency} workers, ${sliceSeconds}s Jifen then ${sliceSeconds}s bare…`,
@@ -465,8 +318,7 @@ async function round(label: string, opts: Options, bench: { db: Db; url: string 
     bareRuns.push(await measure(opts.concurrency, sliceSeconds, (w, n) => bare(w, n + i * 10_000_000)));
   }
   process.stderr.write('\n');
-  await pool?.end();
-  sqlite?.close();
+  await driver.close();
   const jifen = combine(jifenRuns);
   const floor = combine(bareRuns);
   const ratio = jifen.perSecond / floor.perSecond;
@@ -479,24 +331,9 @@ async function round(label: string, opts: Options, bench: { db: Db; url: string 
   return jifen.perSecond;
 }
 
-/** Sums slices: throughput over the total time, latency percentiles over all operations. */
-function combine(runs: Figures[]): Figures {
-  const ops = runs.reduce((s, r) => s + r.ops, 0);
-  const seconds = runs.reduce((s, r) => s + r.ops / Math.max(r.perSecond, 1e-9), 0);
-  const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  return {
-    ops,
-    perSecond: ops / seconds,
-    p50: percentile(all, 50),
-    p99: percentile(all, 99),
-    errors: runs.reduce((s, r) => s + r.errors, 0),
-    latencies: all,
-  };
-}
-
 export async function benchLedger(argv: string[]): Promise<number> {
   const opts = parseOptions(argv);
-  const bench = await setupBenchDb(opts.url);
+  const bench = await setupBenchDb(opts.url, '_bench', 64);
   try {
     if (bench.db.dialect === 'mysql') {
       const { sql } = await import('kysely');
