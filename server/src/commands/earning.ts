@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Trx } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
-import { inTransaction, isDuplicateKeyError, lockAccounts } from '../db/dialect.js';
+import { inTransaction, isDuplicateKeyError, lockAccountOf } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
 import { ensureAccount, findMemberById } from '../repositories/member.repository.js';
 import type { AccountRow, MemberRow } from '../repositories/member.repository.js';
@@ -158,13 +158,17 @@ export async function earnForPurchase(
   const now = (deps.now ?? Date.now)();
   const program = await loadProgram(trx, input.programId);
   if (!program) throw new JifenError('PROGRAM_NOT_FOUND', `program ${input.programId} not found`);
-  const { id: accountId } = await ensureAccount(trx, input.memberId, program.id, lowestTier(program), now);
   // Lock the account before reading what it earned today or ever: two settlements for one member
   // must not both see "first purchase" or both fit under the daily cap.
-  const [account] = await lockAccounts(trx, deps.db.dialect, [accountId]);
+  let account = await lockAccountOf(trx, deps.db.dialect, input.memberId, program.id);
+  if (!account) {
+    await ensureAccount(trx, input.memberId, program.id, lowestTier(program), now);
+    account = await lockAccountOf(trx, deps.db.dialect, input.memberId, program.id);
+  }
+  if (!account) throw new JifenError('ACCOUNT_NOT_FOUND', `member ${input.memberId} has no account in program ${program.code}`);
   const quote = await quotePurchase(trx, input, now, input.ruleSetId, { member: input.member, account });
   const posting = await credit(
-    { db: deps.db, now: () => now, trx },
+    { db: deps.db, now: () => now, trx, locked: [account] },
     { ...idem, fingerprint: idem.fingerprint ?? { orderRef: input.orderRef } },
     {
       accountId: quote.accountId,

@@ -73,6 +73,11 @@ export interface LedgerDeps {
    * propagates so the whole transaction reruns, and the rerun replays from the stored entry.
    */
   trx?: Trx;
+  /**
+   * Account rows the caller already locked in `trx` (FOR UPDATE) and read after the lock; the
+   * posting uses them instead of locking again.
+   */
+  locked?: AccountRow[];
 }
 
 /** Where pre-transaction lookups read: the caller's transaction when there is one. */
@@ -230,7 +235,8 @@ async function post(
   // Resolved before the transaction: SQLite has one connection, held by the transaction.
   const ids = await accountIds();
   const run = async (trx: Trx) => {
-    const accounts = await lockAccounts(trx, deps.db.dialect, ids);
+    const prelocked = deps.trx && deps.locked && ids.every((id) => deps.locked?.some((a) => a.id === id));
+    const accounts = prelocked ? (deps.locked as AccountRow[]) : await lockAccounts(trx, deps.db.dialect, ids);
     const existing = await repo.findEntryByIdem(trx, idemHash);
     if (existing) return replay(existing);
     for (const id of ids) {

@@ -81,6 +81,13 @@ export async function lockAccounts(trx: Trx, dialect: DialectName, ids: readonly
   return rows;
 }
 
+/** The member's account in a program, locked (MySQL) — undefined when it does not exist yet. */
+export async function lockAccountOf(trx: Trx, dialect: DialectName, memberId: number, programId: number) {
+  let q = trx.selectFrom('account').selectAll().where('member_id', '=', memberId).where('program_id', '=', programId);
+  if (dialect === 'mysql') q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
 /** Locks one row of any table by primary key `id` (MySQL); a plain read on SQLite. */
 export async function lockRowById<T extends 'member' | 'hold' | 'lot'>(
   trx: Trx,
