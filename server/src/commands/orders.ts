@@ -11,11 +11,13 @@ import type { Db } from '../db/connect.js';
 import { inTransaction, isDuplicateKeyError } from '../db/dialect.js';
 import type { Trx } from '../db/dialect.js';
 import type { PersonalDataCipher } from '../lib/crypto.js';
+import { RECEIPT_CODE_TTL_MS } from '../lib/codes.js';
 import type { CodeSigner } from '../lib/codes.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logger.js';
 import { findMemberById, findMemberByOpenid, findMemberByPhoneHash } from '../repositories/member.repository.js';
 import type { MemberRow } from '../repositories/member.repository.js';
+import { setOrderCode, setReceiptCode } from '../repositories/member-claim.repository.js';
 import * as orders from '../repositories/order.repository.js';
 import type { OrderRow } from '../repositories/order.repository.js';
 import { findProgramById } from '../repositories/org.repository.js';
@@ -68,7 +70,10 @@ export function orderAmount(lines: OrderLine[]): number {
   return lines.reduce((sum, l) => sum + l.qty * l.unitPriceFen - (l.discountFen ?? 0), 0);
 }
 
-export function presentOrder(order: OrderRow, pointsPreview = 0): PosOrderView {
+/** The codes 0003 added: SELECT * returns them, the row type leaves them out (see PayOrderCodeColumns). */
+type OrderWithCodes = OrderRow & { receipt_code?: string | null; order_code?: string | null };
+
+export function presentOrder(order: OrderWithCodes, pointsPreview = 0): PosOrderView {
   return {
     orderId: order.id,
     outTradeNo: order.out_trade_no,
@@ -80,6 +85,9 @@ export function presentOrder(order: OrderRow, pointsPreview = 0): PosOrderView {
     pointsEarned: order.points_earned,
     pointsPreview: order.status === 'pending' ? pointsPreview : order.points_earned,
     ...(order.code_url ? { codeUrl: order.code_url } : {}),
+    // Claimable only while the sale has no member: a claim sets member_id and the code disappears.
+    ...(order.status === 'paid' && order.member_id === null && order.receipt_code ? { receiptCode: order.receipt_code } : {}),
+    ...(order.payment_method === 'wechat_jsapi' && order.order_code ? { orderCode: order.order_code } : {}),
   };
 }
 
@@ -257,6 +265,8 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
       break;
     case 'wechat_jsapi':
       // Nothing to ask WeChat yet: the JSAPI order is made when the shopper opens it (startJsapiPayment).
+      // The kiosk shows the signed order code as a QR for the mini-program to scan.
+      await setOrderCode(deps.db.kysely, row.id, deps.codes.orderCode(row.id));
       break;
   }
   const final = (await orders.findOrderById(deps.db.kysely, row.id))!;
@@ -510,6 +520,9 @@ async function settleInside(deps: PaymentDeps, trx: Trx, req: SettleRequest): Pr
         now,
       });
     }
+  } else if (order.channel === 'pos' && order.member_id === null) {
+    // Nobody to credit: the receipt carries a code the shopper can claim these points with later.
+    await setReceiptCode(trx, order.id, deps.codes.receiptCode(order.id, now + RECEIPT_CODE_TTL_MS));
   }
   await orders.updateOrder(trx, order.id, patch);
   return { settled: true, order: { ...order, ...patch } as OrderRow };

@@ -3,6 +3,7 @@ import type { AppState, Services } from './context.js';
 import { bodyReader, errorMapper, requestContext } from './middleware/request.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { healthRoutes } from './routes/health.js';
+import { memberRoutes } from './routes/member/member.js';
 import { posRoutes } from './routes/pos/pos.js';
 import { wxpayNotifyRoutes } from './routes/wxpay/notify.js';
 
@@ -11,7 +12,13 @@ export function createApp(services: Services): Koa<AppState> {
   app.use(requestContext(services.logger));
   app.use(errorMapper());
   app.use(bodyReader());
-  for (const router of [healthRoutes(services), adminRoutes(services), posRoutes(services), wxpayNotifyRoutes(services)]) {
+  for (const router of [
+    healthRoutes(services),
+    adminRoutes(services),
+    posRoutes(services),
+    wxpayNotifyRoutes(services),
+    memberRoutes(services),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -8,6 +8,7 @@ import type { RuleSetInput } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import { credit, debit } from '../commands/ledger.js';
 import { registerMember } from '../commands/members.js';
+import { seedDemoRewards } from '../commands/member-rewards.js';
 import { expiryFor, programConfig } from '../commands/programs.js';
 import type { PersonalDataCipher } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
@@ -139,6 +140,8 @@ export async function seedDemo(
     })
     .execute();
   log('rule set v1 published: 1 point per ￥1, member day (Wednesday) ×2, tiers, birthday month ×2');
+  await seedDemoRewards(db, mainId, now);
+  log('rewards: 鲜榨橙汁券, 当季水果礼盒 (stock 20), 黄金会员专享茶礼');
 
   const program = programConfig((await findProgramByCode(k, 'JIFEN'))!);
   const deps = { db, cipher, now: () => now };

@@ -64,5 +64,8 @@ export interface PosOrderView {
   pointsEarned: number;
   pointsPreview: number;
   codeUrl?: string;
+  /** For a paid sale with no member: the scan-to-earn code printed on the receipt (JFR1.…). */
   receiptCode?: string;
+  /** For a wechat_jsapi order: the order QR (JFO1.…) the shopper opens in the mini-program. */
+  orderCode?: string;
 }
