@@ -20,6 +20,16 @@ const EnvSchema = z.object({
   JIFEN_JOBS: z.enum(['on', 'off']).default('on'),
   /** MySQL connections per server process; size it to about (database cores × 4) ÷ servers. */
   JIFEN_DB_POOL: z.coerce.number().int().min(1).max(512).default(16),
+  /** Browser origins allowed to call the member and POS APIs (the H5 build, the kiosk in browser mode). */
+  JIFEN_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:3300,http://localhost:3300,http://127.0.0.1:3200,http://localhost:3200')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   JIFEN_SESSION_HOURS: z.coerce
     .number()
     .int()

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { AppState, Services } from './context.js';
 import { bodyReader, errorMapper, requestContext } from './middleware/request.js';
+import { cors } from './middleware/cors.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member/member.js';
@@ -10,6 +11,7 @@ import { wxpayNotifyRoutes } from './routes/wxpay/notify.js';
 export function createApp(services: Services): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: true });
   app.use(requestContext(services.logger));
+  app.use(cors(services.config.JIFEN_CORS_ORIGINS));
   app.use(errorMapper());
   app.use(bodyReader());
   for (const router of [
