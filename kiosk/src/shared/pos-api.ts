@@ -1,0 +1,371 @@
+/**
+ * The server calls the kiosk makes, as one small interface (`PosApi`), with every request and response
+ * type spelled out. Pure types and one error class: no Node, no DOM, no Electron, so the main process,
+ * the browser-mode host and the tests all use it. `HttpPosApi` (main/http-pos-api.ts) implements it over
+ * HTTP; tests use a fake.
+ *
+ * Status of each endpoint on the server (2025-Q4):
+ *   EXISTS    POST /api/pos/orders, GET /api/pos/orders/:orderId, POST /api/pos/orders/:orderId/refunds,
+ *             GET /healthz
+ *   PROPOSED  everything marked "PROPOSED" below: the kiosk already calls these exact paths; the server
+ *             implements them with these exact shapes. Until then the host's `--interim` mode answers
+ *             them locally (host/interim-pos-api.ts).
+ *
+ * Conventions (../../../shared/docs/contract.md): JSON in and out; money integer fen, points integer
+ * points; failures `{"error":{"code","message","field?"}}` with codes from shared/src/errors.ts; every
+ * call sends `Authorization: Bearer <terminal token>`; times are ISO-8601 instants with an offset.
+ */
+import type { ErrorCode } from '@jifen/shared';
+
+// ---------------------------------------------------------------------------------------------------
+// Catalogue (PROPOSED)
+
+export interface Product {
+  sku: string;
+  /** The barcode printed on the item (EAN-13/EAN-8/UPC-A), when it has one. */
+  barcode?: string;
+  name: string;
+  unitPriceFen: number;
+  /** Rule category (e.g. `fresh`), passed on to the order line. */
+  category?: string;
+  /** Shown after the quantity, e.g. 瓶. */
+  unit?: string;
+}
+
+/**
+ * PROPOSED `GET /api/pos/products/:barcode` → 200 Product; 404 NOT_FOUND when the store does not sell it.
+ * `:barcode` is an EAN/UPC or a store SKU. The lookup is one indexed read (≤ 50 ms p99 with 10,000 items).
+ */
+export type LookupProductResponse = Product;
+
+/** PROPOSED `GET /api/pos/products?q=<text>&limit=<1..50, default 20>` → 200. Matches name, SKU, barcode, pinyin initials. */
+export interface SearchProductsResponse {
+  products: Product[];
+}
+
+/** PROPOSED `GET /api/pos/quick-keys` → 200: the store's quick keys (loose fruit, bags, …), in display order. */
+export interface QuickKeysResponse {
+  products: Product[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Terminal, staff and shifts (PROPOSED)
+
+/** PROPOSED `GET /api/pos/terminal` → 200: who this token is; also the kiosk's "test connection". */
+export interface TerminalInfo {
+  terminalId: number;
+  name?: string;
+  store: { code: string; name: string; address?: string };
+  program: {
+    code: string;
+    name: string;
+    /** Fen that 100 points are worth (JIFEN: 100). Points are spent in units worth whole fen. */
+    pointValueFen: number;
+    /** Largest share of an order points may pay (server: 50). */
+    maxPointsSharePercent: number;
+  };
+  serverTime: string;
+}
+
+/**
+ * PROPOSED `POST /api/pos/staff/session` with this body → 201 StaffSession.
+ * Staff are created by HQ (`POST /api/admin/staff`, role `cashier`, with a 4–8 digit `pin`).
+ * If the cashier already has an open shift on this terminal it is resumed (the kiosk restarted) and
+ * `openingFloatFen` is ignored; otherwise a shift is opened with it.
+ * Errors: 401 INVALID_CREDENTIALS (unknown user or wrong PIN; same answer for both),
+ * 403 FORBIDDEN (staff of another store), 429 RATE_LIMITED (5 wrong PINs in 15 minutes per user+terminal).
+ */
+export interface SignInRequest {
+  username: string;
+  pin: string;
+  openingFloatFen?: number;
+}
+
+export interface StaffSession {
+  staff: { id: number; username: string; name: string; role: 'cashier' | 'supervisor' | string };
+  shift: { shiftId: string; openedAt: string; openingFloatFen: number; resumed: boolean };
+}
+
+/** Money by payment method. `wechat` covers Native QR, payment code and mini-program (JSAPI) payments. */
+export interface ByMethod {
+  cash: number;
+  wechat: number;
+  points: number;
+}
+
+/**
+ * PROPOSED `GET /api/pos/shifts/:shiftId/report` → 200 (the X-report while open);
+ * PROPOSED `POST /api/pos/shifts/:shiftId/close` `{countedCashFen}` → 200 (the Z-report; closing twice
+ * returns the first report; `closedAt` then set). Orders and refunds count toward the shift whose id they
+ * carry (`shiftId` on both requests, below). Errors: 404 NOT_FOUND, 403 FORBIDDEN (another terminal's shift).
+ */
+export interface ShiftReport {
+  shiftId: string;
+  terminalId: number;
+  staff: { id: number; name: string };
+  openedAt: string;
+  closedAt: string | null;
+  openingFloatFen: number;
+  sales: { count: number; amountFen: number; byMethod: ByMethod };
+  refunds: { count: number; amountFen: number; byMethod: ByMethod };
+  points: { issued: number; taken: number; reversed: number; returned: number };
+  /** openingFloat + cash sales − cash refunds. */
+  cashExpectedFen: number;
+  cashCountedFen: number | null;
+  /** counted − expected (negative: short). */
+  cashDifferenceFen: number | null;
+}
+
+export interface CloseShiftRequest {
+  countedCashFen: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Members and the points preview (PROPOSED)
+
+/** The shopper as the till identifies them: the scanned member code (JFM1.…) or the typed phone. */
+export type MemberQuery = { code: string } | { phone: string };
+
+/**
+ * PROPOSED `POST /api/pos/members/lookup` with a MemberQuery body (POST keeps the phone out of URLs and
+ * logs) → 200 MemberView. One indexed read by member id or phone hash: the till never loads members.
+ * Errors: 404 MEMBER_NOT_FOUND, 400 MEMBER_CODE_INVALID, 400 MEMBER_CODE_EXPIRED.
+ */
+export interface MemberView {
+  memberId: number;
+  /** 李** */
+  maskedName: string;
+  /** 138****8000 */
+  maskedPhone: string;
+  tier: { code: string; name: string };
+  /** Spendable points. */
+  available: number;
+  pending: number;
+  /** e.g. 再消费￥120.00升级为黄金会员 */
+  tierProgress?: string;
+  /**
+   * A till-scoped reference to send as `member: {ref}` when creating the order (valid 2 hours), because
+   * a scanned member code expires after 60 s and the sale may take longer. Optional: without it the
+   * kiosk sends the original code or phone.
+   */
+  ref?: string;
+  /**
+   * Kiosk-side only, never sent by the server: the member could not be looked up (the server was
+   * offline, or the lookup endpoint is missing). Identified by phone or code only; nothing shown about
+   * points; the order settles the points once it reaches the server.
+   */
+  unverified?: true;
+}
+
+/** Order lines exactly as POST /api/pos/orders takes them. */
+export interface OrderLineInput {
+  sku: string;
+  name: string;
+  qty: number;
+  unitPriceFen: number;
+  category?: string;
+}
+
+/** What createOrder's `member` takes: the existing `{code}` / `{phone}`, or PROPOSED `{ref}` from MemberView. */
+export type MemberRef = MemberQuery | { ref: string };
+
+/**
+ * PROPOSED `POST /api/pos/preview` → 200 PreviewResult: what the rules engine would credit for these lines
+ * (the same `quotePurchase` settlement uses), and how many points the member may spend on them.
+ * Errors as member lookup.
+ */
+export interface PreviewRequest {
+  lines: OrderLineInput[];
+  member: MemberRef;
+  redeemPoints?: number;
+}
+
+export interface PreviewResult {
+  pointsEarned: number;
+  /** One line per rule step, for the member panel (消费￥128.00，会员日双倍积分). */
+  trace: string[];
+  /** Spending points: the most this order allows (share cap, balance, whole-fen units). */
+  redeem: { maxPoints: number; maxFen: number; unitPoints: number };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Orders (EXISTS, with PROPOSED additions)
+
+export type PosPaymentMethod = 'wechat_native' | 'wechat_code' | 'wechat_jsapi' | 'cash';
+
+/**
+ * EXISTS `POST /api/pos/orders` → 201 OrderView. The same clientOrderId from the same terminal returns
+ * the same order (the offline queue relies on this to settle each sale exactly once).
+ * Errors: 400 VALIDATION_FAILED, 404 MEMBER_NOT_FOUND, 400 MEMBER_CODE_INVALID/EXPIRED,
+ * 409 POINTS_INSUFFICIENT, 402 PAYMENT_FAILED, 503 PAYMENTS_NOT_CONFIGURED.
+ */
+export interface CreateOrderRequest {
+  clientOrderId: string;
+  lines: OrderLineInput[];
+  member?: MemberRef;
+  redeemPoints?: number;
+  payment: { method: PosPaymentMethod; authCode?: string };
+  /** PROPOSED: the shift (from StaffSession) the order counts toward. */
+  shiftId?: string;
+  /**
+   * PROPOSED: set on sales that were journaled offline and are posted when the server is back. The
+   * server records `placedAt = deviceTime` (flagged as device time), earns points by the rule set in force
+   * then, and accepts a member code that was valid at `deviceTime` if deviceTime is at most 72 h ago and
+   * not in the future. Only with `payment.method: "cash"` and no `redeemPoints`.
+   */
+  offlineSale?: { deviceTime: string };
+}
+
+export type OrderStatus = 'pending' | 'paid' | 'closed' | 'refunded' | 'partially_refunded';
+
+/** EXISTS, as the server presents an order (GET /api/pos/orders/:orderId answers the same). */
+export interface OrderView {
+  orderId: number;
+  outTradeNo: string;
+  status: OrderStatus;
+  amountFen: number;
+  payableFen: number;
+  pointsPaid: number;
+  memberId: number | null;
+  pointsEarned: number;
+  pointsPreview: number;
+  /** wechat_native: the weixin://wxpay/… URL to show as a QR code. */
+  codeUrl?: string;
+  /** JFR1.… for a paid sale with no member: printed as the scan-to-earn QR. */
+  receiptCode?: string;
+  /** wechat_jsapi: the JFO1.… order code the shopper scans in the mini-program. */
+  orderCode?: string;
+  /** PROPOSED: server time the order was placed (the receipt prints it). */
+  placedAt?: string;
+  /** PROPOSED */
+  paidAt?: string | null;
+}
+
+/** PROPOSED `POST /api/pos/orders/:orderId/cancel` → 200 OrderView (status `closed`; points held for it released).
+ * Errors: 409 ORDER_NOT_PAYABLE when it was paid meanwhile (the kiosk then completes the sale). */
+export type CancelOrderResponse = OrderView;
+
+/**
+ * PROPOSED `GET /api/pos/receipts/:code` (`:code` = a JFR1 receipt code or the printed order number,
+ * the outTradeNo) → 200 OrderDetail: the order behind a receipt, for the refund screen. (Not under
+ * /orders/: `GET /api/pos/orders/:orderId` would capture it.) EXISTS `GET /api/pos/orders/:orderId` may
+ * gain the same fields.
+ * A receipt code is accepted even after its claim window (refunds outlive claims). Orders of other stores
+ * answer 404 ORDER_NOT_FOUND.
+ */
+export interface OrderDetail extends OrderView {
+  paymentMethod: PosPaymentMethod;
+  lines: OrderLineInput[];
+  refundedFen: number;
+  member?: { maskedPhone: string; tierName?: string };
+  placedAt: string;
+}
+
+/**
+ * EXISTS `POST /api/pos/orders/:orderId/refunds` → 201 RefundView. Money goes back the way it came
+ * (WeChat to WeChat; the cash part in the drawer), points earned are reversed and points spent returned in
+ * proportion. The same outRefundNo again returns the first refund.
+ * Errors: 404 ORDER_NOT_FOUND, 409 ORDER_NOT_REFUNDABLE, 409 REFUND_EXCEEDS_ORDER, 409 IDEMPOTENCY_CONFLICT.
+ */
+export interface RefundRequest {
+  outRefundNo?: string;
+  /** Value of the goods refunded, fen; the whole remaining amount when absent. */
+  amountFen?: number;
+  reason: string;
+  /** PROPOSED: which lines (sku, qty) the amount is for, kept with the refund for the report. */
+  lines?: { sku: string; qty: number }[];
+  /** PROPOSED */
+  shiftId?: string;
+}
+
+export interface RefundView {
+  outRefundNo: string;
+  orderId: number;
+  status: string;
+  amountFen: number;
+  /**
+   * Of amountFen, the money part (the rest was paid with points and comes back as points). Despite the
+   * name it is also set for cash orders: that money is paid back in cash from the drawer.
+   */
+  wechatFen: number;
+  pointsReturned: number;
+  pointsReversed: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Vouchers (PROPOSED; the command `redeemVoucher` exists in server/src/commands/member-rewards.ts)
+
+/**
+ * PROPOSED `POST /api/pos/vouchers/redeem` `{code}` → 200 VoucherRedemption. Used once.
+ * Errors: 404 CODE_UNKNOWN, 400 CODE_FORGED, 409 CODE_USED, 410 CODE_EXPIRED,
+ * 409 REWARD_UNAVAILABLE (the voucher belongs to another program's stores).
+ */
+export interface VoucherRedemption {
+  voucherId: number;
+  rewardName: string;
+  memberId: number;
+  usedAt: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The interface
+
+export interface PosApi {
+  /** EXISTS `GET /healthz`: reachability, for the offline probe. */
+  health(): Promise<void>;
+  terminalInfo(): Promise<TerminalInfo>;
+  signIn(request: SignInRequest): Promise<StaffSession>;
+  lookupProduct(barcode: string): Promise<Product>;
+  searchProducts(q: string): Promise<Product[]>;
+  quickKeys(): Promise<Product[]>;
+  lookupMember(query: MemberQuery): Promise<MemberView>;
+  preview(request: PreviewRequest): Promise<PreviewResult>;
+  createOrder(request: CreateOrderRequest): Promise<OrderView>;
+  orderStatus(orderId: number): Promise<OrderView>;
+  cancelOrder(orderId: number): Promise<OrderView>;
+  findOrder(code: string): Promise<OrderDetail>;
+  refund(orderId: number, request: RefundRequest): Promise<RefundView>;
+  redeemVoucher(code: string): Promise<VoucherRedemption>;
+  shiftReport(shiftId: string): Promise<ShiftReport>;
+  closeShift(shiftId: string, request: CloseShiftRequest): Promise<ShiftReport>;
+  /** Server time now, when a recent answer told it (the `Date` header); null when unknown. */
+  serverNow(): Date | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * The server's codes, plus the kiosk's own for failures that never reached a server answer:
+ * - NETWORK: no connection (refused, DNS, reset) — the server is unreachable;
+ * - TIMEOUT: no answer in time — the request may or may not have been processed;
+ * - ENDPOINT_MISSING: the server does not have this (PROPOSED) endpoint yet;
+ * - BAD_RESPONSE: an answer that is not the expected JSON.
+ */
+export type PosErrorCode = ErrorCode | 'NETWORK' | 'TIMEOUT' | 'ENDPOINT_MISSING' | 'BAD_RESPONSE';
+
+export class PosApiError extends Error {
+  readonly code: PosErrorCode;
+  readonly status: number | null;
+  readonly field: string | undefined;
+  constructor(code: PosErrorCode, message: string, options: { status?: number | null; field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'PosApiError';
+    this.code = code;
+    this.status = options.status ?? null;
+    this.field = options.field;
+  }
+
+  /** The server could not be reached (or is down behind a proxy): what sends cash sales to the offline queue. */
+  get unreachable(): boolean {
+    if (this.code === 'NETWORK' || this.code === 'TIMEOUT') return true;
+    // A proxy's 502/504, or a 503 that is not the server's own answer about a missing configuration.
+    return (
+      this.status === 502 || this.status === 504 || (this.status === 503 && (this.code === 'UNAVAILABLE' || this.code === 'BAD_RESPONSE'))
+    );
+  }
+}
+
+export function isPosApiError(e: unknown): e is PosApiError {
+  return e instanceof PosApiError;
+}
