@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PersonalDataCipher, loadConfig, openDatabase, seedDemo, startServer, DEMO_MEMBERS } from '@jifen/server';
 import { startVirtualPrinter } from '../sim/printer/index.js';
+import { ensureH5Build, serveStatic } from './h5.js';
 import { KEY_FILES, startWechatSimulator } from '../sim/wechat/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
     refund: { autoOutcome: 'SUCCESS', delayMs: 1_000 },
   });
   const printer = await startVirtualPrinter({ port: port('PRINTER_PORT', 9100) });
+  const h5Port = port('H5_PORT', 3300);
+  const h5 = await serveStatic(
+    ensureH5Build(ROOT, (l) => console.log(l)),
+    h5Port,
+  );
   const wx = sim.jifenConfig();
   const publicKey = wx.platformPublicKeys[0];
   const env = {
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     '',
     `  Server        ${server.url}   (health: ${server.url}/healthz, metrics: ${server.url}/metrics)`,
     `  WeChat Pay    ${sim.url}   (simulator: WeChat Pay v3 + mini-program API; control API under /__control/)`,
+    `  Mini-program  http://127.0.0.1:${h5Port}/#/pages/launch/index?simUser=demo   (H5 build; signs in through the simulator, sign up with 13800138000 to be 李小萌)`,
     `  Printer       tcp://127.0.0.1:${printer.port}   (virtual ESC/POS receipt printer: pnpm kiosk:print-test --printer tcp://127.0.0.1:${printer.port})`,
     `  Database      ${db.describe}${seeded.created ? '   (demo data loaded)' : ''}`,
     `  HQ admin      username ${adminUser}   password ${adminPass}`,
@@ -123,6 +130,7 @@ async function main(): Promise<void> {
     await db.close();
     await sim.close();
     await printer.close();
+    h5.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -1,0 +1,3 @@
+import { zh } from '../../../../i18n/zh';
+
+export default definePageConfig({ navigationBarTitleText: zh.history.title });
