@@ -32,7 +32,11 @@ const USAGE = `usage: pnpm jifen <command> [options]
   sync-payments [--older-than S]   ask WeChat Pay about every WeChat order pending longer than S seconds (default 60)
   reconcile --date YYYY-MM-DD      match WeChat Pay's trade bill for that day against the orders
   verify-ledger                    recompute every account from its entries and lots
-  bench ledger|settle [options]    throughput beside a bare-driver floor (pnpm jifen bench for options)
+  import <file.csv> [--dry-run]    legacy members and opening balances (phone, name, birthday, program,
+                                   openingBalance, externalId); --encoding gb18030 for GBK files
+  retention [--as-of …] [--months N]  erase personal data of members inactive N months (JIFEN_RETENTION_MONTHS, 36)
+  report-rollup [--as-of …]        summarise closed days for the reports now (the job does it every 15 minutes)
+  bench ledger|settle|reports …    beside a bare-driver floor (pnpm jifen bench for options)
 
 DATABASE_URL selects the database (default sqlite:./data/jifen.sqlite).`;
 
@@ -127,6 +131,9 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean' },
       'older-than': { type: 'string' },
       date: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      encoding: { type: 'string' },
+      months: { type: 'string' },
     },
   });
   const asOfText = typeof values['as-of'] === 'string' ? values['as-of'] : undefined;
@@ -207,6 +214,12 @@ export async function main(argv: string[]): Promise<number> {
         `reconcile ${r.date}: ${r.billRows} bill rows, ${r.matched} matched, ${r.settledNow.length} settled now, ${r.flagged.length} flagged, ${r.amountMismatches.length} amount differences`,
       );
       return r.flagged.length + r.amountMismatches.length === 0 ? 0 : 1;
+    }
+    case 'import':
+    case 'retention':
+    case 'report-rollup': {
+      const { runReportCommand } = await import('./commands/report-cli.js');
+      return runReportCommand(command, positionals, values, { withDb, parseAsOf: () => parseAsOf(asOfText), progress });
     }
     case 'verify-ledger':
       return (await withDb(verifyLedger)) === 0 ? 0 : 1;

@@ -30,12 +30,16 @@ const EnvSchema = z.object({
         .map((o) => o.trim())
         .filter(Boolean),
     ),
+  /** Personal data of members inactive this many months is erased by the retention job; 0 turns it off. */
+  JIFEN_RETENTION_MONTHS: z.coerce.number().int().min(0).max(1200).default(36),
   JIFEN_SESSION_HOURS: z.coerce
     .number()
     .int()
     .min(1)
     .max(24 * 30)
     .default(12),
+  /** Manual adjustments of more points than this (either sign) wait for a second staff member's approval. */
+  JIFEN_ADJUST_APPROVAL_POINTS: z.coerce.number().int().min(0).max(100_000_000).default(5000),
   WECHAT_APPID: z.string().optional(),
   WECHAT_APPSECRET: z.string().optional(),
   WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),

@@ -7,3 +7,5 @@ export * from './domain/tiers.js';
 export * from './domain/rules/index.js';
 export * from './contracts/pos.js';
 export * from './contracts/member.js';
+export * from './contracts/hq.js';
+export * from './contracts/reports.js';

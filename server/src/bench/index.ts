@@ -1,9 +1,11 @@
 import { benchLedger } from './ledger.js';
+import { benchReports } from './reports.js';
 import { benchSettle } from './settle.js';
 
 const BENCHES: Record<string, (argv: string[]) => Promise<number>> = {
   ledger: benchLedger,
   settle: benchSettle,
+  reports: benchReports,
 };
 
 export async function runBench(name: string | undefined, argv: string[]): Promise<number> {
@@ -16,7 +18,10 @@ export async function runBench(name: string | undefined, argv: string[]): Promis
           running the same statements; with --preload, measured again after that many entries.
   settle  --orders N (2000) --concurrency C (16) | --sweep (16 and 64) --members M (0) --trace-sql
           signed WeChat Pay notifications settled per second and p50/p99 of the answers through the
-          real server, beside a bare-driver loop settling as many orders; M extra members beside the demo ones.`);
+          real server, beside a bare-driver loop settling as many orders; M extra members beside the demo ones.
+  reports --members N (1000000) --entries E (10000000) --repeats R (3) --keep | --reuse
+          seeds a year of trading, runs the rollup, times every report (30 and 365 days) through HTTP
+          beside the same SQL on the bare driver, and the memory of a full CSV export at two sizes.`);
     return name ? 2 : 0;
   }
   return bench(argv);

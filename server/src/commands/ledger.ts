@@ -99,6 +99,17 @@ function present(entry: EntryRow, replayed: boolean): PostingResult {
   };
 }
 
+/**
+ * A frozen account (fraud) takes no debit and earns nothing: spends, holds, debit adjustments,
+ * exchanges and earn/grant credits are refused. Reversals (refunds), releases, expiry, confirming or
+ * releasing an existing hold and staff credit adjustments still post, so money already moved is
+ * accounted for. `frozen_at` comes with the locked row (SELECT *), so the check costs no query.
+ */
+function assertNotFrozen(account: AccountRow): void {
+  if ((account as AccountRow & { frozen_at?: number | null }).frozen_at != null)
+    throw new JifenError('ACCOUNT_FROZEN', 'this account is frozen: HQ must unfreeze it first');
+}
+
 function assertPositiveInt(n: number, field: string): void {
   if (!Number.isSafeInteger(n) || n <= 0) throw new JifenError('VALIDATION_FAILED', `${field} must be a positive integer`, field);
 }
@@ -302,6 +313,7 @@ async function creditInside(
   suffix?: string,
   refEntryId?: number,
 ): Promise<EntryRow> {
+  if (input.kind !== 'adjust') assertNotFrozen(account);
   const pending = input.pendingUntil !== undefined && input.pendingUntil !== null && input.pendingUntil > p.now;
   const entryId = newId();
   let lotId: number | null = null;
@@ -379,6 +391,7 @@ async function debitInside(
   input: Omit<DebitInput, 'accountId' | 'kind'> & { kind: EntryKind },
   suffix?: string,
 ): Promise<EntryRow> {
+  assertNotFrozen(account);
   if (account.available < input.points) {
     throw new JifenError('POINTS_INSUFFICIENT', `only ${Math.max(0, account.available)} points available, ${input.points} requested`);
   }
@@ -787,6 +800,82 @@ export async function exchange(deps: LedgerDeps, idem: Idempotency, input: Excha
       return out;
     },
   );
+}
+
+export interface TransferInput {
+  fromAccountId: number;
+  toAccountId: number;
+  reason: string;
+  actor?: string | null;
+  trace?: unknown;
+}
+
+/**
+ * Moves every available point of one account to another member's account in the same program (a
+ * member merge), in one transaction: one exchange_out debit on the source, and exchange_in credits
+ * on the target linked to it, one per expiry date of the lots taken, so the points keep their expiry.
+ * Pending and held points stay where they are. Returns null when nothing is available.
+ * Throws ACCOUNT_FROZEN, EXCHANGE_NOT_ALLOWED, IDEMPOTENCY_CONFLICT.
+ */
+export async function transfer(
+  deps: LedgerDeps,
+  idem: Idempotency,
+  input: TransferInput,
+): Promise<{ out: PostingResult; inEntryIds: number[] } | null> {
+  if (input.fromAccountId === input.toAccountId) throw new JifenError('EXCHANGE_NOT_ALLOWED', 'cannot transfer within one account');
+  const inEntryIds: number[] = [];
+  try {
+    const out = await post(
+      deps,
+      idem,
+      { op: 'transfer', ...input },
+      async () => [input.fromAccountId, input.toAccountId],
+      async (p) => {
+        const from = p.account(input.fromAccountId);
+        const to = p.account(input.toAccountId);
+        if (from.program_id !== to.program_id) throw new JifenError('EXCHANGE_NOT_ALLOWED', 'both accounts must be in one program');
+        const lots = await repo.spendableLots(p.trx, from.id);
+        const byExpiry = new Map<number | null, number>();
+        for (const lot of lots) byExpiry.set(lot.expires_at, (byExpiry.get(lot.expires_at) ?? 0) + lot.remaining);
+        const total = Math.min(
+          Math.max(0, from.available),
+          [...byExpiry.values()].reduce((a, b) => a + b, 0),
+        );
+        if (total <= 0) throw new NothingDue();
+        const outRow = await debitInside(p, from, {
+          points: total,
+          kind: 'exchange_out',
+          reason: input.reason,
+          actor: input.actor ?? null,
+        });
+        let i = 0;
+        for (const [expiresAt, points] of byExpiry) {
+          const row = await creditInside(
+            p,
+            to,
+            { points, kind: 'exchange_in', expiresAt, reason: input.reason, trace: input.trace, actor: input.actor ?? null },
+            `in:${i++}`,
+            outRow.id,
+          );
+          inEntryIds.push(row.id);
+        }
+        return outRow;
+      },
+    );
+    if (out.replayed) {
+      const linked = await reader(deps)
+        .selectFrom('ledger_entry')
+        .select('id')
+        .where('ref_entry_id', '=', out.entryId)
+        .where('kind', '=', 'exchange_in')
+        .execute();
+      inEntryIds.push(...linked.map((r) => r.id));
+    }
+    return { out, inEntryIds };
+  } catch (e) {
+    if (e instanceof NothingDue) return null;
+    throw e;
+  }
 }
 
 export interface AccountCheck {

@@ -116,7 +116,10 @@ export async function registerMember(deps: MemberDeps, input: RegisterInput): Pr
           ledger,
           { source: 'grant', key: `referral:referrer:${row.id}` },
           { accountId: referrerAccount.id, points: forReferrer.points, kind: 'grant', expiresAt, reason: forReferrer.text },
-        );
+        ).catch((e: unknown) => {
+          // A frozen referrer (fraud) earns no referral bonus; the new member still signs up.
+          if (!(e instanceof JifenError && e.code === 'ACCOUNT_FROZEN')) throw e;
+        });
       }
     }
   }

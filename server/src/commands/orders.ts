@@ -50,8 +50,6 @@ export interface PaymentDeps {
 
 /** WeChat closes an unpaid order after this; Jifen closes its own copy too. */
 export const ORDER_TTL_MS = 15 * 60_000;
-/** At most this share of an order may be paid with points: never the whole price. */
-export const MAX_POINTS_SHARE_PERCENT = 50;
 
 export function notifyUrl(wx: WxPayRuntime, kind: 'payment' | 'refund'): string {
   return `${wx.notifyBase.replace(/\/$/, '')}/api/wxpay/notify/${kind}`;
@@ -147,8 +145,8 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
         'redeemPoints',
       );
     pointsPaidFen = value / 100;
-    if (pointsPaidFen * 100 > amountFen * MAX_POINTS_SHARE_PERCENT) {
-      throw new JifenError('VALIDATION_FAILED', `points may pay at most ${MAX_POINTS_SHARE_PERCENT}% of an order`, 'redeemPoints');
+    if (pointsPaidFen * 100 > amountFen * program.maxPointsSharePercent) {
+      throw new JifenError('VALIDATION_FAILED', `points may pay at most ${program.maxPointsSharePercent}% of an order`, 'redeemPoints');
     }
   }
   const now = deps.now();
@@ -483,7 +481,7 @@ async function settleInside(deps: PaymentDeps, trx: Trx, req: SettleRequest): Pr
   if (!member && patch.payer_openid) member = await findMemberByOpenid(trx, patch.payer_openid);
   if (member && member.status === 'active') {
     const store = await storeCodes(trx, order.store_id);
-    const { posting, quote } = await earnForPurchase(
+    const earned = await earnForPurchase(
       ledger,
       { source: 'order', key: `earn:${order.id}` },
       {
@@ -500,8 +498,19 @@ async function settleInside(deps: PaymentDeps, trx: Trx, req: SettleRequest): Pr
         ruleSetId: order.rule_set_id,
         member,
       },
-    );
+    ).catch((e: unknown) => {
+      // A frozen account earns nothing; the check runs before the posting writes anything, so the
+      // payment itself still settles in this transaction, flagged for HQ.
+      if (e instanceof JifenError && e.code === 'ACCOUNT_FROZEN') return null;
+      throw e;
+    });
     patch.member_id = member.id;
+    if (!earned) {
+      patch.flag = 'EARN_REFUSED_FROZEN';
+      await orders.updateOrder(trx, order.id, patch);
+      return { settled: true, order: { ...order, ...patch } as OrderRow };
+    }
+    const { posting, quote } = earned;
     patch.earn_entry_id = posting.entryId;
     patch.points_earned = posting.points;
     if (member.openid && posting.points > 0) {

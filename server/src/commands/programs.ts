@@ -8,6 +8,9 @@ import type { ProgramRow } from '../repositories/org.repository.js';
 import { findRuleSet } from '../repositories/rules.repository.js';
 import type { RuleSetRow } from '../repositories/rules.repository.js';
 
+/** At most this share of an order may be paid with points unless HQ sets the program's own. */
+export const DEFAULT_MAX_POINTS_SHARE_PERCENT = 50;
+
 export interface ProgramConfig {
   id: number;
   code: string;
@@ -16,6 +19,8 @@ export interface ProgramConfig {
   expiry: ExpiryPolicy;
   returnWindowDays: number;
   tiers: TierSet;
+  /** Most of an order (percent) that may be paid with points. */
+  maxPointsSharePercent: number;
 }
 
 export function programConfig(row: ProgramRow): ProgramConfig {
@@ -27,6 +32,9 @@ export function programConfig(row: ProgramRow): ProgramConfig {
     expiry: ExpiryPolicySchema.parse(JSON.parse(row.expiry_policy)),
     returnWindowDays: row.return_window_days,
     tiers: TierSetSchema.parse(JSON.parse(row.tier_set)),
+    // Added by 0004 (ProgramHqColumns); SELECT * returns it, rows built by hand may not carry it.
+    maxPointsSharePercent:
+      (row as ProgramRow & { max_points_share_percent?: number }).max_points_share_percent ?? DEFAULT_MAX_POINTS_SHARE_PERCENT,
   };
 }
 

@@ -70,6 +70,7 @@ export async function createSession(
     throw invalid;
   }
   if (staff.locked_until !== null && staff.locked_until > now) throw invalid;
+  if (staff.deactivated_at !== null) throw invalid;
   if (!(await verifyPassword(password, staff.password_hash))) {
     const failed = staff.failed_attempts + 1;
     await db.kysely

@@ -2,7 +2,8 @@
  * The few places where SQLite and MySQL/MariaDB/TiDB differ, each behind one helper:
  * transactions with retry, row locks, duplicate-key detection and aggregate numbers.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Expression, Kysely, RawBuilder, Transaction } from 'kysely';
 import type { Db, DialectName } from './connect.js';
 import type { Database } from './schema.js';
 
@@ -111,4 +112,14 @@ export function num(v: unknown): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new TypeError(`not a number: ${String(v)}`);
   return n;
+}
+
+/**
+ * The China calendar day number of an epoch-millisecond expression: floor((t + 8 h) / 1 day), an
+ * integer on both dialects (MySQL's `/` gives a DECIMAL, so `DIV` there; SQLite divides integers
+ * exactly). Times are never negative, so truncation is the floor. Reports group by it and turn the
+ * numbers back into dates in JavaScript.
+ */
+export function chinaDaySql(dialect: DialectName, epochMs: Expression<number>): RawBuilder<number> {
+  return dialect === 'mysql' ? sql<number>`((${epochMs} + 28800000) DIV 86400000)` : sql<number>`((${epochMs} + 28800000) / 86400000)`;
 }

@@ -4,6 +4,8 @@ import type { Db } from './connect.js';
 import { migration0001 } from './migrations/0001_core.js';
 import { migration0002 } from './migrations/0002_payments.js';
 import { migration0003 } from './migrations/0003_member.js';
+import { migration0004 } from './migrations/0004_hq.js';
+import { migration0005 } from './migrations/0005_reports.js';
 
 /** Migrations are listed here in order; a shipped migration is never edited, only followed. */
 function provider(db: Db): MigrationProvider {
@@ -13,6 +15,8 @@ function provider(db: Db): MigrationProvider {
         '0001_core': migration0001(db.dialect),
         '0002_payments': migration0002(db.dialect),
         '0003_member': migration0003(db.dialect),
+        '0004_hq': migration0004(db.dialect),
+        '0005_reports': migration0005(db.dialect),
       };
     },
   };

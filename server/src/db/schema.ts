@@ -4,6 +4,7 @@
  * JSON columns are TEXT serialised by the application (MySQL and SQLite disagree on JSON binding).
  */
 import type { ColumnType } from 'kysely';
+import type { ReportTables } from './report-schema.js';
 
 export interface ProgramTable {
   id: number;
@@ -394,15 +395,91 @@ export interface PayOrderCodeColumns {
   order_code: ColumnType<never, string | null | undefined, string | null>;
 }
 
-export interface Database {
-  program: ProgramTable;
+/**
+ * Columns 0004 added to existing tables (HQ admin). Kept out of the original row types, so row
+ * literals written before them need not name them: `frozen_at` is write-only in the type (SELECT *
+ * returns it; the ledger reads it from the row it locks), the others are optional on insert.
+ */
+export interface StaffHqColumns {
+  /** scrypt hash of a cashier's 4–8 digit PIN (the till), or null. */
+  pin_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  deactivated_at: ColumnType<number | null, number | null | undefined, number | null>;
+  password_changed_at: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface AccountFreezeColumns {
+  /** Set while the account is frozen (fraud): debits and earning are refused with ACCOUNT_FROZEN. */
+  frozen_at: ColumnType<never, number | null | undefined, number | null>;
+}
+
+export interface ProgramHqColumns {
+  /** Most of an order (percent) that may be paid with points. */
+  max_points_share_percent: ColumnType<number, number | undefined, number>;
+}
+
+/** A draft of one configuration object; published drafts are its immutable version history. */
+export interface ConfigDraftTable {
+  id: number;
+  /** 'program' | 'brand' | 'store' | 'tiers' | 'exchange_rate' | 'rules' */
+  kind: string;
+  /** The object's code ('JIFEN', 'S001', 'JIFEN>SPORT', 'JIFEN/TEA' for a brand's rules). */
+  target: string;
+  /** 'draft' | 'published' | 'discarded' */
+  status: string;
+  base_version: number;
+  version: number | null;
+  /** JSON: the object as the draft would make it. */
+  body: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  published_by: string | null;
+  published_at: number | null;
+  effective_from: number | null;
+  /** For rules: the rule_set row the draft became. */
+  published_ref: number | null;
+}
+
+/** A manual adjustment above the approval threshold, waiting for a second staff member. */
+export interface AdjustmentRequestTable {
+  id: number;
+  member_id: number;
+  program_code: string | null;
+  points: number;
+  reason: string;
+  idempotency_key: string;
+  /** SHA-256 (hex) of the request's inputs: the same key with other inputs is a conflict. */
+  input_hash: string;
+  /** 'pending' | 'approved' | 'rejected' */
+  status: string;
+  requested_by_id: number;
+  requested_by: string;
+  requested_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  decision_reason: string | null;
+  entry_id: number | null;
+}
+
+/** A member merged into another: the source's status is 'merged'. */
+export interface MemberMergeTable {
+  source_member_id: number;
+  target_member_id: number;
+  reason: string;
+  actor: string;
+  created_at: number;
+}
+
+/** Migration 0005's tables (reports, NPS, imports) are typed in report-schema.ts. */
+export interface Database extends ReportTables {
+  program: ProgramTable & ProgramHqColumns;
   brand: BrandTable;
   store: StoreTable;
   terminal: TerminalTable;
-  staff: StaffTable;
+  staff: StaffTable & StaffHqColumns;
   staff_session: StaffSessionTable;
   member: MemberTable;
-  account: AccountTable;
+  account: AccountTable & AccountFreezeColumns;
   ledger_entry: LedgerEntryTable;
   lot: LotTable;
   lot_movement: LotMovementTable;
@@ -422,4 +499,7 @@ export interface Database {
   reward: RewardTable;
   voucher: VoucherTable;
   member_subscription: MemberSubscriptionTable;
+  config_draft: ConfigDraftTable;
+  adjustment_request: AdjustmentRequestTable;
+  member_merge: MemberMergeTable;
 }

@@ -3,6 +3,8 @@ import type { AppState, Services } from './context.js';
 import { bodyReader, errorMapper, requestContext } from './middleware/request.js';
 import { cors } from './middleware/cors.js';
 import { adminRoutes } from './routes/admin/admin.js';
+import { importRoutes } from './routes/admin/imports.js';
+import { reportRoutes } from './routes/admin/reports.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member/member.js';
 import { posRoutes } from './routes/pos/pos.js';
@@ -17,6 +19,8 @@ export function createApp(services: Services): Koa<AppState> {
   for (const router of [
     healthRoutes(services),
     adminRoutes(services),
+    reportRoutes(services),
+    importRoutes(services),
     posRoutes(services),
     wxpayNotifyRoutes(services),
     memberRoutes(services),

@@ -3,7 +3,7 @@
  * gifts. Each item is an idempotent ledger posting keyed by the lot / member / period, so a rerun
  * (or a second process) never posts twice; the lease only saves the duplicate work.
  */
-import { birthdayGift, chinaDate, chinaLocalParts, toIsoUtc } from '@jifen/shared';
+import { JifenError, birthdayGift, chinaDate, chinaLocalParts, toIsoUtc } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import { inTransaction, lockAccounts } from '../db/dialect.js';
 import { credit, expireLot, releaseLot } from '../commands/ledger.js';
@@ -132,8 +132,12 @@ export async function grantBirthdayGifts(db: Db, asOf: number, progress?: JobPro
         { db, now: () => asOf },
         { source: 'grant', key: `birthday:${id}:${year}` },
         { accountId: account.id, points: gift.points, kind: 'grant', expiresAt: expiryFor(program, asOf), reason: gift.text },
-      );
-      if (!r.replayed) {
+      ).catch((e: unknown) => {
+        // A frozen account (fraud) gets no gift; the job goes on with the next member.
+        if (e instanceof JifenError && e.code === 'ACCOUNT_FROZEN') return null;
+        throw e;
+      });
+      if (r && !r.replayed) {
         summary.items += 1;
         summary.points += gift.points;
       }

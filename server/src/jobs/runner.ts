@@ -8,6 +8,8 @@ import type { Services } from '../http/context.js';
 import { release, renew, tryAcquire } from './lease.js';
 import { expireDuePoints, grantBirthdayGifts, releaseDuePoints, reviewTiers } from './points-jobs.js';
 import { drainOutbox, syncPendingPayments, syncProcessingRefunds } from './payment-jobs.js';
+import { REPORT_JOBS } from '../commands/report-rollup.js';
+import { RETENTION_JOBS } from '../commands/retention.js';
 
 export interface JobDefinition {
   name: string;
@@ -49,7 +51,7 @@ const LEASE_MS = 30_000;
 
 export function startJobs(
   services: Services,
-  jobs: JobDefinition[] = [...POINTS_JOBS, ...PAYMENT_JOBS],
+  jobs: JobDefinition[] = [...POINTS_JOBS, ...PAYMENT_JOBS, ...REPORT_JOBS, ...RETENTION_JOBS],
   options: { autoStart?: boolean } = {},
 ): JobRunner {
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -2,10 +2,11 @@
 import type { Selectable } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Trx } from '../db/dialect.js';
-import type { Database, ProgramTable, StaffTable } from '../db/schema.js';
+import type { Database, ProgramTable } from '../db/schema.js';
 
 export type ProgramRow = Selectable<ProgramTable>;
-export type StaffRow = Selectable<StaffTable>;
+/** With the columns 0004 added (PIN, deactivation, password change). */
+export type StaffRow = Selectable<Database['staff']>;
 type Q = Kysely<Database> | Trx;
 
 export function findProgramById(db: Q, id: number): Promise<ProgramRow | undefined> {
@@ -37,6 +38,7 @@ export async function countStaffWithRole(db: Q, role: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** A live session of active staff: a deactivated staff member's sessions end at once, whatever their expiry. */
 export async function findSession(db: Q, tokenHash: string, now: number) {
   return db
     .selectFrom('staff_session')
@@ -44,5 +46,6 @@ export async function findSession(db: Q, tokenHash: string, now: number) {
     .select(['staff.id as staffId', 'staff.username', 'staff.role', 'staff.store_id as storeId', 'staff_session.expires_at as expiresAt'])
     .where('staff_session.token_hash', '=', tokenHash)
     .where('staff_session.expires_at', '>', now)
+    .where('staff.deactivated_at', 'is', null)
     .executeTakeFirst();
 }

@@ -11,9 +11,16 @@ function bearer(header: string): string | null {
   return m?.[1] ?? null;
 }
 
+/** requireStaff's middleware carries the permission it checks, so the route table can be read back (OpenAPI, role tests). */
+export type StaffGuard = Koa.Middleware<AppState> & { readonly permission: Permission };
+
+export function guardPermission(mw: unknown): Permission | undefined {
+  return typeof mw === 'function' && 'permission' in mw ? (mw as StaffGuard).permission : undefined;
+}
+
 /** Requires a live HQ staff session holding `permission`: 401 without one, 403 outside it. */
-export function requireStaff(services: Services, permission: Permission): Koa.Middleware<AppState> {
-  return async (ctx, next) => {
+export function requireStaff(services: Services, permission: Permission): StaffGuard {
+  const guard: Koa.Middleware<AppState> = async (ctx, next) => {
     const token = bearer(ctx.get('authorization'));
     if (!token) throw new JifenError('UNAUTHENTICATED', 'sign in first: Authorization: Bearer <token>');
     const session = await findSession(services.db.kysely, sha256Hex(token), services.now());
@@ -22,4 +29,5 @@ export function requireStaff(services: Services, permission: Permission): Koa.Mi
     if (!can(session.role, permission)) throw new JifenError('FORBIDDEN', `role ${session.role} may not ${permission}`);
     await next();
   };
+  return Object.assign(guard, { permission });
 }

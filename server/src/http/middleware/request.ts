@@ -77,6 +77,8 @@ const MAX_BODY = 1024 * 1024;
 export function bodyReader(): Koa.Middleware<AppState> {
   return async (ctx, next) => {
     if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE') return next();
+    // CSV uploads (the member import) are streamed by their route: files far larger than MAX_BODY.
+    if (ctx.is('text/csv')) return next();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of ctx.req) {

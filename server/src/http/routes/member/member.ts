@@ -4,11 +4,12 @@
  * file: claims.ts, rewards.ts (rewards, vouchers, exchange), orders.ts (paying in the mini-program).
  */
 import Router from '@koa/router';
-import { HistoryQuery, MemberSessionRequest, RegisterRequest, SubscriptionsRequest, toIsoUtc } from '@jifen/shared';
+import { HistoryQuery, MemberSessionRequest, NpsRequest, RegisterRequest, SubscriptionsRequest, toIsoUtc } from '@jifen/shared';
 import type { MemberSessionResponse, RegisterResponse } from '@jifen/shared';
 import { memberCode, memberHistory, memberMe, recordSubscriptions, subscriptionsOf } from '../../../commands/member-account.js';
 import { eraseMember, exportMemberData } from '../../../commands/member-privacy.js';
 import { presentProfile, registerFromMiniProgram, startMemberSession } from '../../../commands/member-session.js';
+import { recordNps } from '../../../commands/report-nps.js';
 import type { AppState, Services } from '../../context.js';
 import { validate } from '../../middleware/request.js';
 import { memberDeps, memberOf, requireMember, requireRegistered, sessionOf } from './auth.js';
@@ -73,6 +74,14 @@ export function memberRoutes(services: Services): Router<AppState> {
   router.post('/subscriptions', registered, async (ctx) => {
     const body = validate(SubscriptionsRequest, ctx.request.body);
     ctx.body = await recordSubscriptions(memberDeps(services), memberOf(ctx), body);
+  });
+
+  // "How likely are you to recommend us?" after a purchase: one answer per order (or per day).
+  router.post('/nps', registered, async (ctx) => {
+    const body = validate(NpsRequest, ctx.request.body);
+    const answer = await recordNps(services, memberOf(ctx), body);
+    ctx.status = answer.replayed ? 200 : 201;
+    ctx.body = answer;
   });
 
   claimRoutes(router, services);
