@@ -1,5 +1,5 @@
 /** A program's stored configuration, parsed with the shared schemas. */
-import { ExpiryPolicySchema, RuleSetSchema, TierSetSchema, expiresAt, toIsoUtc } from '@jifen/shared';
+import { ExpiryPolicySchema, checkRuleSet, TierSetSchema, expiresAt, toIsoUtc } from '@jifen/shared';
 import type { ExpiryPolicy, RuleSet, TierSet } from '@jifen/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -60,7 +60,7 @@ export interface ParsedRuleSet {
   rules: RuleSet;
 }
 
-const DEFAULT_RULES: ParsedRuleSet = { id: null, version: 0, rules: RuleSetSchema.parse({}) };
+const DEFAULT_RULES: ParsedRuleSet = { id: null, version: 0, rules: checkRuleSet({}) };
 /** Published rule set versions never change, so each is parsed once per process. */
 const ruleSets = new Map<number, ParsedRuleSet>();
 
@@ -69,7 +69,7 @@ export function ruleSetOf(row: RuleSetRow | undefined): ParsedRuleSet {
   if (!row) return DEFAULT_RULES;
   const cached = ruleSets.get(row.id);
   if (cached) return cached;
-  const parsed = { id: row.id, version: row.version, rules: RuleSetSchema.parse(JSON.parse(row.rules)) };
+  const parsed = { id: row.id, version: row.version, rules: checkRuleSet(JSON.parse(row.rules)) };
   if (ruleSets.size > 1000) ruleSets.clear();
   ruleSets.set(row.id, parsed);
   return parsed;

@@ -28,7 +28,7 @@ import { JifenError } from '../../errors.js';
 import { chinaLocalParts, isLeapYear, parseHhMm, type ChinaLocalParts } from '../time.js';
 import {
   EarningInputSchema,
-  RuleSetSchema,
+  checkRuleSet,
   parseOrThrow,
   type Campaign,
   type EarningInput,
@@ -103,7 +103,7 @@ export function allocateLargestRemainder(total: bigint, weights: readonly bigint
  *   amount exceeds what is left to pay, or if the amounts exceed 2^53.
  */
 export function evaluateEarning(ruleSet: RuleSet, rawInput: EarningInput): EarningResult {
-  const rules = parseOrThrow(RuleSetSchema, ruleSet, 'ruleSet');
+  const rules = checkRuleSet(ruleSet);
   const input = parseOrThrow(EarningInputSchema, rawInput, 'input');
   const trace: TraceEntry[] = [];
   const add = (rule: TraceRule, delta: bigint, text: string): void => {

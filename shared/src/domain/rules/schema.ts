@@ -185,6 +185,28 @@ export const RuleSetSchema = z
 
 /** A parsed RuleSet (all defaults filled in). */
 export type RuleSet = z.output<typeof RuleSetSchema>;
+
+/** Rule sets that passed RuleSetSchema and were frozen: the engine does not parse them again. */
+const checkedRuleSets = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Parses a rule set once for repeated evaluation: the result is deeply frozen and remembered, so
+ * `evaluateEarning` skips the schema on it (settlement evaluates the same cached set on every order).
+ */
+export function checkRuleSet(value: unknown): RuleSet {
+  if (value !== null && typeof value === 'object' && checkedRuleSets.has(value)) return value as RuleSet;
+  const rules = deepFreeze(parseOrThrow(RuleSetSchema, value, 'ruleSet'));
+  checkedRuleSets.add(rules);
+  return rules;
+}
 /** What HQ may submit: every field optional. */
 export type RuleSetInput = z.input<typeof RuleSetSchema>;
 export type Campaign = z.output<typeof CampaignSchema>;
