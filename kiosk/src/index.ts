@@ -18,7 +18,6 @@ export { buildRenderer, buildPreload, RENDERER_DIST, PRELOAD_DIST } from './host
 export { OfflineQueue } from './host/offline-queue.js';
 export type { JournalRecord, QueuedSale } from './host/offline-queue.js';
 export { AppendLog } from './host/append-log.js';
-export { DEMO_CATALOGUE, DEMO_STAFF } from './host/interim-pos-api.js';
 export { parseHostArgs } from './host/cli-args.js';
 export { createHttpBridge, createKioskClient, KioskClientError } from './shared/kiosk-client.js';
 export type { KioskClient } from './shared/kiosk-client.js';

@@ -44,7 +44,8 @@ export default defineConfig<'webpack5'>(async (merge) => {
     designWidth: 750,
     deviceRatio: { 640: 2.34 / 2, 750: 1, 375: 2, 828: 1.81 / 2 },
     sourceRoot: 'src',
-    outputRoot: `dist/${process.env.TARO_ENV}`,
+    // JIFEN_OUTPUT_ROOT: another output folder (the browser tests cache their own H5 build there).
+    outputRoot: process.env.JIFEN_OUTPUT_ROOT || `dist/${process.env.TARO_ENV}`,
     plugins: [],
     defineConstants: defineConstants(),
     copy: { patterns: [], options: {} },

@@ -32,11 +32,12 @@ const USAGE = `usage: pnpm jifen <command> [options]
   sync-payments [--older-than S]   ask WeChat Pay about every WeChat order pending longer than S seconds (default 60)
   reconcile --date YYYY-MM-DD      match WeChat Pay's trade bill for that day against the orders
   verify-ledger                    recompute every account from its entries and lots
-  import <file.csv> [--dry-run]    legacy members and opening balances (phone, name, birthday, program,
+  import members <file.csv> [--dry-run]
+                                   legacy members and opening balances (phone, name, birthday, program,
                                    openingBalance, externalId); --encoding gb18030 for GBK files
   retention [--as-of …] [--months N]  erase personal data of members inactive N months (JIFEN_RETENTION_MONTHS, 36)
   report-rollup [--as-of …]        summarise closed days for the reports now (the job does it every 15 minutes)
-  bench ledger|settle|reports …    beside a bare-driver floor (pnpm jifen bench for options)
+  bench ledger|settle|reports|lookup …  beside a bare-driver floor (pnpm jifen bench for options)
 
 DATABASE_URL selects the database (default sqlite:./data/jifen.sqlite).`;
 

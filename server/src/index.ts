@@ -8,3 +8,4 @@ export { PersonalDataCipher } from './lib/crypto.js';
 export { startServer } from './server.js';
 export type { RunningServer } from './server.js';
 export { seedDemo, DEMO_MEMBERS } from './seed/demo.js';
+export { DEMO_CASHIERS, DEMO_PRODUCTS } from './seed/demo-pos.js';

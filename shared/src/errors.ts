@@ -65,6 +65,8 @@ export const errorStatus = {
   SECOND_APPROVER_REQUIRED: 403,
   MERGE_NOT_ALLOWED: 409,
   BATCH_NOT_FOUND: 404,
+  /** POS (kiosk): a sale or report for a shift that was already closed. */
+  SHIFT_CLOSED: 409,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 } as const;

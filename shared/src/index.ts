@@ -6,6 +6,7 @@ export * from './domain/expiry.js';
 export * from './domain/tiers.js';
 export * from './domain/rules/index.js';
 export * from './contracts/pos.js';
+export * from './contracts/catalogue.js';
 export * from './contracts/member.js';
 export * from './contracts/hq.js';
 export * from './contracts/reports.js';

@@ -1,20 +1,19 @@
 /**
  * The kiosk host (browser mode) end to end, without a browser: the cashier's calls go through the
  * host's HTTP API exactly as the UI sends them (createHttpBridge), to the real server (`pnpm jifen
- * serve` on MariaDB, a child process that can be killed), the WeChat simulator and the virtual printer.
- * The server does not have the PROPOSED endpoints yet (PIN sign-in, catalogue, member lookup), so the
- * host's interim answers stand in for them, as they do in the sandbox.
+ * serve` on MariaDB, a child process that can be killed; it answers every call, PIN sign-in and the
+ * catalogue included), the WeChat simulator and the virtual printer.
  *
  * Covers: a cash sale with no member (receipt with the claim QR, drawer kicked), a Native QR member sale
  * paid at the simulator, a payment-code sale, a partial refund, paper out (held, then printed once on
  * retry), and the server killed mid-shift (cash sales journaled with device time, then each settled once
- * when it is back). The Chromium tests of the same flows come later.
+ * when it is back). The same flows through the cashier UI in Chromium: kiosk.test.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpBridge, createKioskClient, createKioskService, DEMO_CATALOGUE, startHostServer } from '@jifen/kiosk';
+import { createHttpBridge, createKioskClient, createKioskService, startHostServer } from '@jifen/kiosk';
 import type { CheckoutRequest, HostServer, KioskClient, KioskService, SaleOutcome } from '@jifen/kiosk';
 import { startVirtualPrinter, type VirtualPrinter } from '../sim/printer/index.js';
 import { startWechatSimulator, type WechatSimulator } from '../sim/wechat/index.js';
@@ -33,8 +32,9 @@ import {
 
 type Completed = Extract<SaleOutcome, { state: 'completed' }>;
 
-const OJ = DEMO_CATALOGUE[0]!;
-const APPLE = DEMO_CATALOGUE[1]!;
+/** Two of 鲜果坊's products (the demo seed). */
+const OJ = { sku: '6901234567892', barcode: '6901234567892', name: '鲜榨橙汁', unitPriceFen: 1500 };
+const APPLE = { sku: 'F-APPLE', barcode: '6900000001011', name: '红富士苹果 500g', unitPriceFen: 990 };
 
 function basket(id: string, payment: CheckoutRequest['payment'], extra: Partial<CheckoutRequest> = {}): CheckoutRequest {
   return {
@@ -86,7 +86,6 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
       dataDir,
       // Native QR on receipts, so the virtual printer can read the claim code's payload.
       configOverrides: { serverUrl: server.url, terminalToken: till, printerUri: printer.uri, qr: 'native', paper: '80mm' },
-      interim: { staff: [{ username: 'cashier', pin: '1234', name: '收银员甲' }], catalogue: DEMO_CATALOGUE },
       watchMs: 100,
       queue: { retryMs: 200, retryMaxMs: 1_000, probeMs: 300 },
       log: () => undefined,

@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PersonalDataCipher, loadConfig, openDatabase, seedDemo, startServer, DEMO_MEMBERS } from '@jifen/server';
+import { PersonalDataCipher, loadConfig, openDatabase, seedDemo, startServer, DEMO_CASHIERS, DEMO_MEMBERS } from '@jifen/server';
 import { startVirtualPrinter } from '../sim/printer/index.js';
-import { ensureH5Build, serveStatic } from './h5.js';
+import { PLACEHOLDER, ensureH5TestBuild } from '../e2e/miniprogram-h5.js';
+import { serveStatic } from './h5.js';
 import { KEY_FILES, startWechatSimulator } from '../sim/wechat/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,9 +50,12 @@ async function main(): Promise<void> {
   });
   const printer = await startVirtualPrinter({ port: port('PRINTER_PORT', 9100) });
   const h5Port = port('H5_PORT', 3300);
+  // The H5 build for the current sources (rebuilt when they change), served with this sandbox's
+  // server and simulator addresses in place of the build's placeholders.
   const h5 = await serveStatic(
-    ensureH5Build(ROOT, (l) => console.log(l)),
+    ensureH5TestBuild((l) => console.log(`  ${l}`)),
     h5Port,
+    { [PLACEHOLDER.api]: `http://127.0.0.1:${serverPort}`, [PLACEHOLDER.sim]: sim.url.replace(/\/+$/, '') },
   );
   const wx = sim.jifenConfig();
   const publicKey = wx.platformPublicKeys[0];
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
     `  HQ admin      username ${adminUser}   password ${adminPass}`,
     `  Demo group    programs JIFEN (集团通用积分) and SPORT (悦动积分); stores S001 S002 S101 S201`,
     `  Demo members  ${DEMO_MEMBERS.map((m) => `${m.name} ${m.phone} (id ${idOf(m.name) ?? '?'})`).join(' · ')}`,
+    `  Till staff    ${DEMO_CASHIERS.map((c) => `${c.username} PIN ${c.pin} (${c.storeCode})`).join(' · ')}   (kiosk sign-in)`,
     '',
     '  Try it:',
     `    TOKEN=$(curl -s -X POST ${server.url}/api/admin/session -H 'content-type: application/json' \\`,

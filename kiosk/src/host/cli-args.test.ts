@@ -18,12 +18,9 @@ describe('host flags', () => {
       host: '127.0.0.1',
       configOverrides: { serverUrl: 'http://127.0.0.1:3000', terminalToken: 'tok-0123456789abcdef', printerUri: 'tcp://127.0.0.1:9100' },
     });
-    // A sandbox on this machine gets the demo cashier; nothing else does.
-    expect(args.demoStaff).toBe(true);
-    expect(args.interim?.staff).toEqual([{ username: 'cashier', pin: '1234', name: '演示收银员' }]);
-    expect(parseHostArgs(['--server', 'https://pos.example.com']).interim?.staff).toEqual([]);
-    expect(parseHostArgs(['--staff', 'li:5678:李四']).interim?.staff).toEqual([{ username: 'li', pin: '5678', name: '李四' }]);
-    expect(parseHostArgs(['--no-interim']).interim).toBeNull();
+    // Staff and the catalogue are the server's: the flags of the interim mode are refused with a reason.
+    expect(() => parseHostArgs(['--staff', 'li:5678:李四'])).toThrow(/server/);
+    expect(() => parseHostArgs(['--no-interim'])).toThrow(UsageError);
   });
 
   it('scanner, paper and printer forms', () => {
@@ -33,7 +30,6 @@ describe('host flags', () => {
       printerUri: '',
     });
     expect(() => parseHostArgs(['--paper', '76mm'])).toThrow(UsageError);
-    expect(() => parseHostArgs(['--staff', 'li:12'])).toThrow(/4–8 digit/);
     expect(() => parseHostArgs(['--bogus'])).toThrow(UsageError);
     expect(() => parseHostArgs(['--port'])).toThrow(/needs a value/);
     expect(parseHostArgs(['--', '--port', '3201', '--autostart'])).toMatchObject({ port: 3201, autoStart: true });

@@ -8,47 +8,33 @@
  *   --store-name <name>     printed when the server cannot tell the store's name
  *   --terminal-label <T01>
  *   --port <3200>  --host <127.0.0.1>  --data-dir <dir>
- *   --staff user:pin[:name] (repeatable) interim sign-in while the server has no PIN sign-in
- *   --catalogue <file.json> interim products while the server has no catalogue
- *   --no-interim            never answer missing server endpoints locally
  *   --build                 rebuild the UI before serving it
  *   --autostart / --no-autostart   (Electron) start with the till user's session, or stop doing so
  * Settings given here are saved, so the set-up screen shows them and the next start keeps them.
  */
-import { readFileSync } from 'node:fs';
 import type { KioskConfigPatch } from '../ipc-contract.js';
-import { DEMO_CATALOGUE, DEMO_STAFF, parseStaffFlag } from './interim-pos-api.js';
-import type { CatalogueProduct, InterimStaff } from './interim-pos-api.js';
 
 export interface HostArgs {
   configOverrides: KioskConfigPatch;
   port: number;
   host: string;
   dataDir: string | null;
-  interim: { staff: InterimStaff[]; catalogue: CatalogueProduct[] } | null;
   build: boolean;
-  /** The demo cashier was added because no --staff was given (the host prints a warning). */
-  demoStaff: boolean;
   /** Electron: turn auto-start on or off (null: leave it). */
   autoStart: boolean | null;
 }
 
 export class UsageError extends Error {}
 
-export function parseHostArgs(argv: readonly string[], options: { loopbackDemoStaff: boolean } = { loopbackDemoStaff: true }): HostArgs {
+export function parseHostArgs(argv: readonly string[]): HostArgs {
   const out: HostArgs = {
     configOverrides: {},
     port: 3200,
     host: '127.0.0.1',
     dataDir: null,
-    interim: null,
     build: false,
-    demoStaff: false,
     autoStart: null,
   };
-  const staff: InterimStaff[] = [];
-  let catalogue: CatalogueProduct[] = [...DEMO_CATALOGUE];
-  let interim = true;
   const c = out.configOverrides;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
@@ -109,15 +95,6 @@ export function parseHostArgs(argv: readonly string[], options: { loopbackDemoSt
       case '--data-dir':
         out.dataDir = value();
         break;
-      case '--staff':
-        staff.push(parseStaffFlag(value()));
-        break;
-      case '--catalogue':
-        catalogue = JSON.parse(readFileSync(value(), 'utf8')) as CatalogueProduct[];
-        break;
-      case '--no-interim':
-        interim = false;
-        break;
       case '--build':
         out.build = true;
         break;
@@ -130,26 +107,13 @@ export function parseHostArgs(argv: readonly string[], options: { loopbackDemoSt
       case '--windowed':
       case '--dev-tools':
         break; // Electron-only
+      case '--staff':
+      case '--catalogue':
+      case '--no-interim':
+        throw new UsageError(`${name} is gone: staff, PINs and the catalogue are HQ's, on the server (POST /api/admin/staff, PUT /api/admin/products)`);
       default:
         throw new UsageError(`unknown flag ${flag}`);
     }
   }
-  if (interim) {
-    // A demo cashier only for a server on this machine (the sandbox); a real till names its staff.
-    if (staff.length === 0 && options.loopbackDemoStaff && isLoopback(c.serverUrl ?? 'http://127.0.0.1:3000')) {
-      staff.push(DEMO_STAFF);
-      out.demoStaff = true;
-    }
-    out.interim = { staff, catalogue };
-  }
   return out;
-}
-
-function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
-  } catch {
-    return false;
-  }
 }

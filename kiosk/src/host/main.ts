@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(args.dataDir ?? process.env.JIFEN_KIOSK_DATA ?? join(RENDERER_DIST, '../../../data/kiosk'));
   let service;
   try {
-    service = await createKioskService({ dataDir, configOverrides: args.configOverrides, interim: args.interim, watchMs: 500, log });
+    service = await createKioskService({ dataDir, configOverrides: args.configOverrides, log });
   } catch (err) {
     if (err instanceof LockedError) {
       console.error(`kiosk host: ${err.message}`);
@@ -50,10 +50,6 @@ async function main(): Promise<void> {
     `  Scanner    ${config.scanner.mode === 'serial' ? `serial ${config.scanner.serialPath}` : 'keyboard wedge (in the browser)'}`,
     `  Data       ${dataDir}   (offline queue: ${service.queue.pending().length} waiting)`,
   ];
-  if (args.interim) {
-    lines.push(`  Interim    missing server endpoints (PIN sign-in, catalogue, member lookup…) answered locally`);
-    if (args.demoStaff) lines.push('             demo cashier: username cashier, PIN 1234 (give real staff with --staff user:pin:name)');
-  }
   lines.push('');
   console.log(lines.join('\n'));
 

@@ -170,16 +170,6 @@ export function setupConfig(registrar: ChannelRegistrar, deps: ConfigModuleDeps)
       const info = await api.terminalInfo();
       return { ok: true, storeName: info.store.name, code: null };
     } catch (err) {
-      if (isPosApiError(err) && err.code === 'ENDPOINT_MISSING') {
-        // An older server: the token is checked by a call that exists (an unknown order answers 404, a bad token 401).
-        try {
-          await api.orderStatus(1);
-        } catch (inner) {
-          if (isPosApiError(inner) && inner.code === 'ORDER_NOT_FOUND') return { ok: true, storeName: null, code: null };
-          if (isPosApiError(inner)) return { ok: false, storeName: null, code: inner.code };
-        }
-        return { ok: true, storeName: null, code: null };
-      }
       if (isPosApiError(err)) return { ok: false, storeName: null, code: err.code };
       throw err;
     }

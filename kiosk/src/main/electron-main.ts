@@ -1,6 +1,6 @@
 /**
  * Electron's entry (package.json "main" → dist/main/electron-main.js, after `pnpm --filter @jifen/kiosk build`).
- * Flags as the host's (host/cli-args.ts): --server, --token, --printer, --staff, --no-interim …
+ * Flags as the host's (host/cli-args.ts): --server, --token, --printer, --paper, --scanner …
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,12 +9,11 @@ import { parseHostArgs } from '../host/cli-args.js';
 import { startKioskApp } from './app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = parseHostArgs(process.argv.slice(2), { loopbackDemoStaff: false });
+const args = parseHostArgs(process.argv.slice(2));
 void startKioskApp(electron, {
   rendererDir: join(here, '../renderer'),
   preloadPath: join(here, '../preload/preload.cjs'),
   configOverrides: args.configOverrides,
-  interim: args.interim,
   ...(args.dataDir ? { dataDir: args.dataDir } : {}),
   ...(args.autoStart !== null ? { autoStart: args.autoStart } : {}),
   kiosk: !process.argv.includes('--windowed'),

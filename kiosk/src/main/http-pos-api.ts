@@ -197,10 +197,10 @@ function errorFrom(status: number, json: unknown, method: string, path: string):
     return new PosApiError('BAD_RESPONSE', `${method} ${path}: HTTP ${status}`, { status });
   }
   const message = typeof body.message === 'string' ? body.message : body.code;
-  // The server's router answers a path it does not know with NOT_FOUND "no route for …": that is a
-  // PROPOSED endpoint not built yet, not a missing record (the only place the kiosk reads a message).
+  // The server's router answers a path it does not know with NOT_FOUND "no route for …": a server older
+  // than this kiosk, not a missing record (the only place the kiosk reads a message).
   if (status === 404 && body.code === 'NOT_FOUND' && message.startsWith('no route for')) {
-    return new PosApiError('ENDPOINT_MISSING', `${method} ${path} is not on this server yet`, { status });
+    return new PosApiError('ENDPOINT_MISSING', `${method} ${path} is not on this server (older than the kiosk?)`, { status });
   }
   return new PosApiError(body.code as PosErrorCode, message, {
     status,

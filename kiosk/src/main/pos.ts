@@ -46,7 +46,7 @@ export interface PosModuleDeps {
   shift: ShiftModule;
   salesLog: SalesLog;
   products: ProductCache;
-  /** How often a WeChat payment is checked while the shopper pays. Default 1000 ms. */
+  /** How often a WeChat payment is checked while the shopper pays. Default WATCH_MS. */
   watchMs?: number;
   /** Stop checking after this long (the server closes unpaid orders after 15 minutes). Default 16 min. */
   watchForMs?: number;
@@ -68,6 +68,14 @@ interface OpenSale {
 
 const MAX_LINES = 200;
 
+/**
+ * The server pushes nothing about an order (it has no event stream for one): while a QR is shown the
+ * kiosk asks `GET /api/pos/orders/:id` this often, so a paid order's receipt starts printing within
+ * this interval plus one round trip (`pnpm kiosk:bench-receipt` measures it). One small indexed read per
+ * interval per till showing a QR, only while the shopper pays.
+ */
+export const WATCH_MS = 250;
+
 export interface PosModule {
   /** Stops the payment watchers. */
   close(): void;
@@ -76,7 +84,7 @@ export interface PosModule {
 export function setupPos(registrar: ChannelRegistrar, deps: PosModuleDeps): PosModule {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? (() => undefined);
-  const watchMs = deps.watchMs ?? 1_000;
+  const watchMs = deps.watchMs ?? WATCH_MS;
   const watchForMs = deps.watchForMs ?? 16 * 60_000;
   const completed = new Map<string, Completed>();
   const open = new Map<string, OpenSale>();
@@ -87,7 +95,7 @@ export function setupPos(registrar: ChannelRegistrar, deps: PosModuleDeps): PosM
     return a;
   };
 
-  /** Runs a server call, keeping the online/offline state current. */
+  /** Runs a server call, keeping the online/offline state (and the shift) current. */
   const online = async <T>(call: (a: PosApi) => Promise<T>): Promise<T> => {
     try {
       const result = await call(api());
@@ -97,6 +105,8 @@ export function setupPos(registrar: ChannelRegistrar, deps: PosModuleDeps): PosM
       if (isPosApiError(err)) {
         if (err.unreachable) deps.queue.reportUnreachable(err.message);
         else deps.queue.reportOnline();
+        const shift = deps.shift.current();
+        if (err.code === 'SHIFT_CLOSED' && shift) deps.shift.closedElsewhere(shift.view.shift.shiftId);
       }
       throw err;
     }
@@ -396,7 +406,7 @@ export function setupPos(registrar: ChannelRegistrar, deps: PosModuleDeps): PosM
       quickKeys = keys;
       return keys;
     } catch (err) {
-      if (isPosApiError(err) && (err.unreachable || err.code === 'ENDPOINT_MISSING')) return (quickKeys ?? []).map((k) => ({ ...k }));
+      if (isPosApiError(err) && err.unreachable) return (quickKeys ?? []).map((k) => ({ ...k }));
       throw err;
     }
   });

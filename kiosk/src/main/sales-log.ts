@@ -76,23 +76,6 @@ export class SalesLog {
     return null;
   }
 
-  saleByOrder(match: { orderId?: number; outTradeNo?: string }): LoggedSale | null {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i];
-      if (e?.type !== 'sale' || !e.order) continue;
-      if (
-        (match.orderId !== undefined && e.order.orderId === match.orderId) ||
-        (match.outTradeNo && e.order.outTradeNo === match.outTradeNo)
-      )
-        return e;
-    }
-    return null;
-  }
-
-  refundsOf(orderId: number): LoggedRefund[] {
-    return this.entries.filter((e): e is LoggedRefund => e.type === 'refund' && e.orderId === orderId);
-  }
-
   ofShift(shiftId: string): SalesLogEntry[] {
     return this.entries.filter((e) => e.shiftId === shiftId);
   }

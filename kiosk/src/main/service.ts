@@ -9,8 +9,6 @@ import type { KioskConfig, KioskConfigPatch } from '../ipc-contract.js';
 import type { PosApi } from '../shared/pos-api.js';
 import { acquireDataLock } from '../host/data-lock.js';
 import type { DataLock } from '../host/data-lock.js';
-import { InterimPosApi } from '../host/interim-pos-api.js';
-import type { CatalogueProduct, InterimStaff } from '../host/interim-pos-api.js';
 import type { OfflineQueue } from '../host/offline-queue.js';
 import { ConfigStore, setupConfig } from './config.js';
 import { HttpPosApi } from './http-pos-api.js';
@@ -34,11 +32,9 @@ export interface KioskServiceOptions {
   configOverrides?: KioskConfigPatch;
   /** Default: HttpPosApi over the configured server URL and token. */
   posApiFor?: (config: KioskConfig) => PosApi | null;
-  /** Answer PROPOSED endpoints the server lacks from local data (host/interim-pos-api.ts). */
-  interim?: { staff: readonly InterimStaff[]; catalogue: readonly CatalogueProduct[] } | null;
   printerTransportFor?: (uri: string) => PrinterTransport;
   openSerialScanner?: (options: SerialScannerOptions) => Promise<SerialScanner>;
-  /** WeChat payment polling interval. Default 1000 ms. */
+  /** How often an unpaid WeChat order is asked about (pos.ts, WATCH_MS by default). */
   watchMs?: number;
   queue?: { retryMs?: number; retryMaxMs?: number; probeMs?: number };
   statusTimeoutMs?: number;
@@ -65,23 +61,10 @@ export async function createKioskService(options: KioskServiceOptions): Promise<
     if (options.configOverrides && Object.keys(options.configOverrides).length > 0) await config.update(options.configOverrides);
     const salesLog = await SalesLog.open(join(options.dataDir, 'sales-log.jsonl'));
 
-    const apiFor =
+    const build =
       options.posApiFor ??
       ((c: KioskConfig): PosApi | null =>
         c.serverUrl && c.terminalToken ? new HttpPosApi({ baseUrl: c.serverUrl, token: c.terminalToken }) : null);
-    const interim = options.interim ?? null;
-    const build = (c: KioskConfig): PosApi | null => {
-      const inner = apiFor(c);
-      if (!inner || !interim) return inner;
-      return new InterimPosApi(inner, {
-        staff: interim.staff,
-        catalogue: interim.catalogue,
-        config: () => config.get(),
-        salesLog,
-        now: options.now,
-        log,
-      });
-    };
     let api = build(config.get());
     config.onChange((next, previous) => {
       if (next.serverUrl !== previous.serverUrl || next.terminalToken !== previous.terminalToken) api = build(next);

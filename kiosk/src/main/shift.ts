@@ -35,6 +35,8 @@ export interface ShiftModule {
   current(): ActiveSession | null;
   /** Throws NOT_SIGNED_IN. */
   require(): ActiveSession;
+  /** The server answered SHIFT_CLOSED for this shift (closed elsewhere): the cashier signs in again. */
+  closedElsewhere(shiftId: string): void;
 }
 
 export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): ShiftModule {
@@ -54,6 +56,11 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
   const require = (): ActiveSession => {
     if (!session) throw new KioskError('NOT_SIGNED_IN', 'no cashier is signed in');
     return session;
+  };
+  const closedElsewhere = (shiftId: string): void => {
+    if (session?.view.shift.shiftId !== shiftId) return;
+    deps.log?.(`shift ${shiftId} was closed on the server: signed out`);
+    session = null;
   };
 
   const queued = (shiftId: string): ShiftReportView['queued'] => {
@@ -76,7 +83,7 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
     );
   };
 
-  /** The server's figures; this till's own when the server is unreachable or cannot make reports yet. */
+  /** The server's figures; this till's own when the server is unreachable. */
   const report = async (s: ActiveSession, close: { countedCashFen: number } | null): Promise<ShiftReportView> => {
     const shiftId = s.view.shift.shiftId;
     try {
@@ -84,8 +91,9 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
       deps.queue.reportOnline();
       return { report: r, source: 'server', queued: queued(shiftId) };
     } catch (err) {
-      if (!isPosApiError(err) || !(err.unreachable || err.code === 'ENDPOINT_MISSING')) throw err;
-      if (err.unreachable) deps.queue.reportUnreachable(err.message);
+      if (isPosApiError(err) && err.code === 'SHIFT_CLOSED') closedElsewhere(shiftId);
+      if (!isPosApiError(err) || !err.unreachable) throw err;
+      deps.queue.reportUnreachable(err.message);
       return { report: local(s, close), source: 'local', queued: queued(shiftId) };
     }
   };
@@ -113,7 +121,7 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
     try {
       info = await server.terminalInfo();
     } catch {
-      info = null; // an older server: the store's name comes from the settings
+      info = null; // the store's name comes from the settings, the point value is unknown (no points spent)
     }
     const config = deps.config.get();
     session = {
@@ -162,5 +170,5 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
     return { ...view, receipt };
   });
 
-  return { current: () => session, require };
+  return { current: () => session, require, closedElsewhere };
 }

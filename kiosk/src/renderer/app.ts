@@ -194,7 +194,13 @@ export class KioskApp {
   }
 
   error(err: unknown): void {
-    this.toast(errorText(errorCode(err)), 'error');
+    const code = errorCode(err);
+    this.toast(errorText(code), 'error');
+    // The shift was closed elsewhere (or the device service restarted): the cashier signs in again.
+    if ((code === 'SHIFT_CLOSED' || code === 'NOT_SIGNED_IN') && this.session) {
+      this.setSession(null);
+      this.go('signIn');
+    }
   }
 
   /** Runs a server call with the busy layer up; scans meanwhile are refused with a notice. */

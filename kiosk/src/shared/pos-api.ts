@@ -4,12 +4,8 @@
  * the browser-mode host and the tests all use it. `HttpPosApi` (main/http-pos-api.ts) implements it over
  * HTTP; tests use a fake.
  *
- * Status of each endpoint on the server (2025-Q4):
- *   EXISTS    POST /api/pos/orders, GET /api/pos/orders/:orderId, POST /api/pos/orders/:orderId/refunds,
- *             GET /healthz
- *   PROPOSED  everything marked "PROPOSED" below: the kiosk already calls these exact paths; the server
- *             implements them with these exact shapes. Until then the host's `--interim` mode answers
- *             them locally (host/interim-pos-api.ts).
+ * Every endpoint below is on the server (server/src/http/routes/pos/pos.ts), with the same shapes as its
+ * zod contracts (shared/src/contracts/pos.ts); the kiosk talks to nothing else.
  *
  * Conventions (../../../shared/docs/contract.md): JSON in and out; money integer fen, points integer
  * points; failures `{"error":{"code","message","field?"}}` with codes from shared/src/errors.ts; every
@@ -18,7 +14,7 @@
 import type { ErrorCode } from '@jifen/shared';
 
 // ---------------------------------------------------------------------------------------------------
-// Catalogue (PROPOSED)
+// Catalogue
 
 export interface Product {
   sku: string;
@@ -33,25 +29,25 @@ export interface Product {
 }
 
 /**
- * PROPOSED `GET /api/pos/products/:barcode` → 200 Product; 404 NOT_FOUND when the store does not sell it.
+ * `GET /api/pos/products/:barcode` → 200 Product; 404 NOT_FOUND when the store does not sell it.
  * `:barcode` is an EAN/UPC or a store SKU. The lookup is one indexed read (≤ 50 ms p99 with 10,000 items).
  */
 export type LookupProductResponse = Product;
 
-/** PROPOSED `GET /api/pos/products?q=<text>&limit=<1..50, default 20>` → 200. Matches name, SKU, barcode, pinyin initials. */
+/** `GET /api/pos/products?q=<text>&limit=<1..50, default 20>` → 200. Matches name, SKU, barcode, pinyin initials. */
 export interface SearchProductsResponse {
   products: Product[];
 }
 
-/** PROPOSED `GET /api/pos/quick-keys` → 200: the store's quick keys (loose fruit, bags, …), in display order. */
+/** `GET /api/pos/quick-keys` → 200: the store's quick keys (loose fruit, bags, …), in display order. */
 export interface QuickKeysResponse {
   products: Product[];
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Terminal, staff and shifts (PROPOSED)
+// Terminal, staff and shifts
 
-/** PROPOSED `GET /api/pos/terminal` → 200: who this token is; also the kiosk's "test connection". */
+/** `GET /api/pos/terminal` → 200: who this token is; also the kiosk's "test connection". */
 export interface TerminalInfo {
   terminalId: number;
   name?: string;
@@ -68,7 +64,7 @@ export interface TerminalInfo {
 }
 
 /**
- * PROPOSED `POST /api/pos/staff/session` with this body → 201 StaffSession.
+ * `POST /api/pos/staff/session` with this body → 201 StaffSession.
  * Staff are created by HQ (`POST /api/admin/staff`, role `cashier`, with a 4–8 digit `pin`).
  * If the cashier already has an open shift on this terminal it is resumed (the kiosk restarted) and
  * `openingFloatFen` is ignored; otherwise a shift is opened with it.
@@ -94,8 +90,8 @@ export interface ByMethod {
 }
 
 /**
- * PROPOSED `GET /api/pos/shifts/:shiftId/report` → 200 (the X-report while open);
- * PROPOSED `POST /api/pos/shifts/:shiftId/close` `{countedCashFen}` → 200 (the Z-report; closing twice
+ * `GET /api/pos/shifts/:shiftId/report` → 200 (the X-report while open);
+ * `POST /api/pos/shifts/:shiftId/close` `{countedCashFen}` → 200 (the Z-report; closing twice
  * returns the first report; `closedAt` then set). Orders and refunds count toward the shift whose id they
  * carry (`shiftId` on both requests, below). Errors: 404 NOT_FOUND, 403 FORBIDDEN (another terminal's shift).
  */
@@ -121,13 +117,13 @@ export interface CloseShiftRequest {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Members and the points preview (PROPOSED)
+// Members and the points preview
 
 /** The shopper as the till identifies them: the scanned member code (JFM1.…) or the typed phone. */
 export type MemberQuery = { code: string } | { phone: string };
 
 /**
- * PROPOSED `POST /api/pos/members/lookup` with a MemberQuery body (POST keeps the phone out of URLs and
+ * `POST /api/pos/members/lookup` with a MemberQuery body (POST keeps the phone out of URLs and
  * logs) → 200 MemberView. One indexed read by member id or phone hash: the till never loads members.
  * Errors: 404 MEMBER_NOT_FOUND, 400 MEMBER_CODE_INVALID, 400 MEMBER_CODE_EXPIRED.
  */
@@ -151,7 +147,7 @@ export interface MemberView {
   ref?: string;
   /**
    * Kiosk-side only, never sent by the server: the member could not be looked up (the server was
-   * offline, or the lookup endpoint is missing). Identified by phone or code only; nothing shown about
+   * unreachable). Identified by phone or code only; nothing shown about
    * points; the order settles the points once it reaches the server.
    */
   unverified?: true;
@@ -166,11 +162,11 @@ export interface OrderLineInput {
   category?: string;
 }
 
-/** What createOrder's `member` takes: the existing `{code}` / `{phone}`, or PROPOSED `{ref}` from MemberView. */
+/** What createOrder's `member` takes: `{code}` / `{phone}`, or `{ref}` from MemberView. */
 export type MemberRef = MemberQuery | { ref: string };
 
 /**
- * PROPOSED `POST /api/pos/preview` → 200 PreviewResult: what the rules engine would credit for these lines
+ * `POST /api/pos/preview` → 200 PreviewResult: what the rules engine would credit for these lines
  * (the same `quotePurchase` settlement uses), and how many points the member may spend on them.
  * Errors as member lookup.
  */
@@ -189,12 +185,12 @@ export interface PreviewResult {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Orders (EXISTS, with PROPOSED additions)
+// Orders
 
 export type PosPaymentMethod = 'wechat_native' | 'wechat_code' | 'wechat_jsapi' | 'cash';
 
 /**
- * EXISTS `POST /api/pos/orders` → 201 OrderView. The same clientOrderId from the same terminal returns
+ * `POST /api/pos/orders` → 201 OrderView. The same clientOrderId from the same terminal returns
  * the same order (the offline queue relies on this to settle each sale exactly once).
  * Errors: 400 VALIDATION_FAILED, 404 MEMBER_NOT_FOUND, 400 MEMBER_CODE_INVALID/EXPIRED,
  * 409 POINTS_INSUFFICIENT, 402 PAYMENT_FAILED, 503 PAYMENTS_NOT_CONFIGURED.
@@ -205,10 +201,10 @@ export interface CreateOrderRequest {
   member?: MemberRef;
   redeemPoints?: number;
   payment: { method: PosPaymentMethod; authCode?: string };
-  /** PROPOSED: the shift (from StaffSession) the order counts toward. */
+  /** The shift (from StaffSession) the order counts toward. */
   shiftId?: string;
   /**
-   * PROPOSED: set on sales that were journaled offline and are posted when the server is back. The
+   * Set on sales that were journaled offline and are posted when the server is back. The
    * server records `placedAt = deviceTime` (flagged as device time), earns points by the rule set in force
    * then, and accepts a member code that was valid at `deviceTime` if deviceTime is at most 72 h ago and
    * not in the future. Only with `payment.method: "cash"` and no `redeemPoints`.
@@ -218,7 +214,7 @@ export interface CreateOrderRequest {
 
 export type OrderStatus = 'pending' | 'paid' | 'closed' | 'refunded' | 'partially_refunded';
 
-/** EXISTS, as the server presents an order (GET /api/pos/orders/:orderId answers the same). */
+/** As the server presents an order (GET /api/pos/orders/:orderId answers the same). */
 export interface OrderView {
   orderId: number;
   outTradeNo: string;
@@ -235,21 +231,19 @@ export interface OrderView {
   receiptCode?: string;
   /** wechat_jsapi: the JFO1.… order code the shopper scans in the mini-program. */
   orderCode?: string;
-  /** PROPOSED: server time the order was placed (the receipt prints it). */
+  /** Server time the order was placed (the receipt prints it); the device's time for an offline sale. */
   placedAt?: string;
-  /** PROPOSED */
   paidAt?: string | null;
 }
 
-/** PROPOSED `POST /api/pos/orders/:orderId/cancel` → 200 OrderView (status `closed`; points held for it released).
+/** `POST /api/pos/orders/:orderId/cancel` → 200 OrderView (status `closed`; points held for it released).
  * Errors: 409 ORDER_NOT_PAYABLE when it was paid meanwhile (the kiosk then completes the sale). */
 export type CancelOrderResponse = OrderView;
 
 /**
- * PROPOSED `GET /api/pos/receipts/:code` (`:code` = a JFR1 receipt code or the printed order number,
+ * `GET /api/pos/receipts/:code` (`:code` = a JFR1 receipt code or the printed order number,
  * the outTradeNo) → 200 OrderDetail: the order behind a receipt, for the refund screen. (Not under
- * /orders/: `GET /api/pos/orders/:orderId` would capture it.) EXISTS `GET /api/pos/orders/:orderId` may
- * gain the same fields.
+ * /orders/: `GET /api/pos/orders/:orderId` would capture it.)
  * A receipt code is accepted even after its claim window (refunds outlive claims). Orders of other stores
  * answer 404 ORDER_NOT_FOUND.
  */
@@ -262,7 +256,7 @@ export interface OrderDetail extends OrderView {
 }
 
 /**
- * EXISTS `POST /api/pos/orders/:orderId/refunds` → 201 RefundView. Money goes back the way it came
+ * `POST /api/pos/orders/:orderId/refunds` → 201 RefundView. Money goes back the way it came
  * (WeChat to WeChat; the cash part in the drawer), points earned are reversed and points spent returned in
  * proportion. The same outRefundNo again returns the first refund.
  * Errors: 404 ORDER_NOT_FOUND, 409 ORDER_NOT_REFUNDABLE, 409 REFUND_EXCEEDS_ORDER, 409 IDEMPOTENCY_CONFLICT.
@@ -272,9 +266,8 @@ export interface RefundRequest {
   /** Value of the goods refunded, fen; the whole remaining amount when absent. */
   amountFen?: number;
   reason: string;
-  /** PROPOSED: which lines (sku, qty) the amount is for, kept with the refund for the report. */
+  /** Which lines (sku, qty) the amount is for, kept with the refund for the report. */
   lines?: { sku: string; qty: number }[];
-  /** PROPOSED */
   shiftId?: string;
 }
 
@@ -293,10 +286,10 @@ export interface RefundView {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Vouchers (PROPOSED; the command `redeemVoucher` exists in server/src/commands/member-rewards.ts)
+// Vouchers
 
 /**
- * PROPOSED `POST /api/pos/vouchers/redeem` `{code}` → 200 VoucherRedemption. Used once.
+ * `POST /api/pos/vouchers/redeem` `{code}` → 200 VoucherRedemption. Used once.
  * Errors: 404 CODE_UNKNOWN, 400 CODE_FORGED, 409 CODE_USED, 410 CODE_EXPIRED,
  * 409 REWARD_UNAVAILABLE (the voucher belongs to another program's stores).
  */
@@ -311,7 +304,7 @@ export interface VoucherRedemption {
 // The interface
 
 export interface PosApi {
-  /** EXISTS `GET /healthz`: reachability, for the offline probe. */
+  /** `GET /healthz`: reachability, for the offline probe. */
   health(): Promise<void>;
   terminalInfo(): Promise<TerminalInfo>;
   signIn(request: SignInRequest): Promise<StaffSession>;
@@ -339,7 +332,7 @@ export interface PosApi {
  * The server's codes, plus the kiosk's own for failures that never reached a server answer:
  * - NETWORK: no connection (refused, DNS, reset) — the server is unreachable;
  * - TIMEOUT: no answer in time — the request may or may not have been processed;
- * - ENDPOINT_MISSING: the server does not have this (PROPOSED) endpoint yet;
+ * - ENDPOINT_MISSING: the server answered "no route" (a server older than this kiosk);
  * - BAD_RESPONSE: an answer that is not the expected JSON.
  */
 export type PosErrorCode = ErrorCode | 'NETWORK' | 'TIMEOUT' | 'ENDPOINT_MISSING' | 'BAD_RESPONSE';

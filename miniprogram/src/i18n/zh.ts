@@ -247,6 +247,18 @@ export const zh = {
     unknownStatus: (s: string) => `订单状态：${s}`,
     qty: (n: number) => `×${n}`,
   },
+  /** The 0–10 question after a paid order (NPS). */
+  nps: {
+    question: '您有多大可能把我们推荐给亲友？',
+    low: '0 完全不可能',
+    high: '10 非常愿意',
+    commentPlaceholder: '还有什么想告诉我们的？（选填）',
+    submit: '提交评价',
+    submitting: '正在提交…',
+    skip: '暂不评价',
+    thanks: '感谢您的评价！',
+    already: '您已评价过这笔订单，感谢！',
+  },
   me: {
     title: '我的',
     nickname: '昵称',

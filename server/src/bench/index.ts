@@ -1,4 +1,5 @@
 import { benchLedger } from './ledger.js';
+import { benchLookup } from './lookup.js';
 import { benchReports } from './reports.js';
 import { benchSettle } from './settle.js';
 
@@ -6,6 +7,7 @@ const BENCHES: Record<string, (argv: string[]) => Promise<number>> = {
   ledger: benchLedger,
   settle: benchSettle,
   reports: benchReports,
+  lookup: benchLookup,
 };
 
 export async function runBench(name: string | undefined, argv: string[]): Promise<number> {
@@ -21,7 +23,11 @@ export async function runBench(name: string | undefined, argv: string[]): Promis
           real server, beside a bare-driver loop settling as many orders; M extra members beside the demo ones.
   reports --members N (1000000) --entries E (10000000) --repeats R (3) --keep | --reuse
           seeds a year of trading, runs the rollup, times every report (30 and 365 days) through HTTP
-          beside the same SQL on the bare driver, and the memory of a full CSV export at two sizes.`);
+          beside the same SQL on the bare driver, and the memory of a full CSV export at two sizes.
+  lookup  --products N (10000) --members M (10000) --requests R (4000) --concurrency C (16)
+          the till's lookups through HTTP (a barcode scan, a product search, a member by phone) with
+          p50/p99, beside a bare node:http server and a bare-driver loop running the same statements;
+          the scan's p99 against the kiosk's 50 ms.`);
     return name ? 2 : 0;
   }
   return bench(argv);

@@ -213,6 +213,7 @@ const COLUMNS = {
     'paid_at',
     'updated_at',
   ],
+  nps_response: ['id', 'member_id', 'order_id', 'brand_id', 'store_id', 'score', 'comment', 'answer_key', 'created_at'],
   refund: [
     'id',
     'out_refund_no',
@@ -625,6 +626,22 @@ async function seedMember(w: BulkWriter, rnd: () => number, p: Program, now: num
       account.tier = tier;
       account.tierSince = t;
     }
+    // About one order in seven gets an answer to the NPS question the mini-program asks after it.
+    if (rnd() < 0.15 && t + 3_600_000 <= now) {
+      const r = rnd();
+      const score = r < 0.5 ? 9 + Math.floor(rnd() * 2) : r < 0.75 ? 7 + Math.floor(rnd() * 2) : Math.floor(rnd() * 7);
+      await w.add('nps_response', [
+        nextId(),
+        memberId,
+        orderId,
+        brand.id,
+        storeId,
+        score,
+        null,
+        `${memberId}:order:${orderId}`,
+        t + 3_600_000,
+      ]);
+    }
     const refunded = pointsPaid === 0 && rnd() < 0.05 && t + 2 * DAY <= now;
     await w.add('pay_order', [
       orderId,
@@ -728,7 +745,7 @@ async function seedMember(w: BulkWriter, rnd: () => number, p: Program, now: num
 }
 
 /** The big tables' secondary indexes, dropped for the load and built again after it (sorted, in one pass each). */
-const BULK_TABLES = ['ledger_entry', 'lot', 'lot_movement', 'pay_order', 'member', 'account'];
+const BULK_TABLES = ['ledger_entry', 'lot', 'lot_movement', 'pay_order', 'member', 'account', 'nps_response'];
 
 interface IndexDef {
   table: string;
@@ -834,7 +851,7 @@ async function seed(bench: BenchDb, opts: Options, now: number): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const w = writer.written;
   console.log(
-    `seeded in ${seconds.toFixed(0)} s: ${opts.members.toLocaleString('en')} members, ${(w.get('ledger_entry') ?? 0).toLocaleString('en')} ledger entries, ${(w.get('lot') ?? 0).toLocaleString('en')} lots, ${(w.get('lot_movement') ?? 0).toLocaleString('en')} lot movements, ${(w.get('pay_order') ?? 0).toLocaleString('en')} orders, ${(w.get('refund') ?? 0).toLocaleString('en')} refunds, ${(w.get('tier_history') ?? 0).toLocaleString('en')} tier changes`,
+    `seeded in ${seconds.toFixed(0)} s: ${opts.members.toLocaleString('en')} members, ${(w.get('ledger_entry') ?? 0).toLocaleString('en')} ledger entries, ${(w.get('lot') ?? 0).toLocaleString('en')} lots, ${(w.get('lot_movement') ?? 0).toLocaleString('en')} lot movements, ${(w.get('pay_order') ?? 0).toLocaleString('en')} orders, ${(w.get('refund') ?? 0).toLocaleString('en')} refunds, ${(w.get('tier_history') ?? 0).toLocaleString('en')} tier changes, ${(w.get('nps_response') ?? 0).toLocaleString('en')} NPS answers`,
   );
 }
 
@@ -915,7 +932,18 @@ export async function benchReports(argv: string[]): Promise<number> {
       await seed(bench, opts, now);
       if (bench.db.dialect === 'mysql') {
         const { sql } = await import('kysely');
-        for (const t of ['member', 'account', 'ledger_entry', 'lot', 'lot_movement', 'pay_order', 'refund', 'tier_history', 'hold']) {
+        for (const t of [
+          'member',
+          'account',
+          'ledger_entry',
+          'lot',
+          'lot_movement',
+          'pay_order',
+          'refund',
+          'tier_history',
+          'hold',
+          'nps_response',
+        ]) {
           await sql`analyze table ${sql.table(t)}`.execute(bench.db.kysely);
         }
       }

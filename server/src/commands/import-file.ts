@@ -1,4 +1,4 @@
-/** `pnpm jifen import <file.csv> [--dry-run] [--encoding gb18030]`: the import from a file, progress on stderr. */
+/** `pnpm jifen import members <file.csv> [--dry-run] [--encoding gb18030]`: the import from a file, progress on stderr. */
 import { createReadStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import { csvEncoding, decodeText } from './import-csv.js';

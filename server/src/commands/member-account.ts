@@ -30,7 +30,7 @@ function iso(ms: number | null): string | null {
  * through its retention period may hold a tier above that growth, so progress is measured to the
  * tier above the one held, never to the one they already have.
  */
-function progressOf(program: ProgramConfig, tierCode: string, growth: number, growthPerYuan: number): MemberMe['progress'] {
+export function progressOf(program: ProgramConfig, tierCode: string, growth: number, growthPerYuan: number): MemberMe['progress'] {
   const tiers = program.tiers.tiers;
   const held = tiers.findIndex((t) => t.code === tierCode);
   const p = progressToNext(program.tiers, growth, growthPerYuan);

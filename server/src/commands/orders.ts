@@ -15,8 +15,7 @@ import { RECEIPT_CODE_TTL_MS } from '../lib/codes.js';
 import type { CodeSigner } from '../lib/codes.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logger.js';
-import { findMemberById, findMemberByOpenid, findMemberByPhoneHash } from '../repositories/member.repository.js';
-import type { MemberRow } from '../repositories/member.repository.js';
+import { findMemberById, findMemberByOpenid } from '../repositories/member.repository.js';
 import { setOrderCode, setReceiptCode } from '../repositories/member-claim.repository.js';
 import * as orders from '../repositories/order.repository.js';
 import type { OrderRow } from '../repositories/order.repository.js';
@@ -26,6 +25,8 @@ import type { JsapiPayParams, NotificationVerifier, WxPayClient, WxTransaction }
 import { earnForPurchase, quotePurchase } from './earning.js';
 import { confirmHold, hold, releaseHold } from './ledger.js';
 import { programConfig } from './programs.js';
+import { OFFLINE_CODE_GRACE_MS, memberAtTill } from './pos-members.js';
+import { shiftForSale } from './pos-shifts.js';
 
 export interface WxPayRuntime {
   client: WxPayClient;
@@ -68,8 +69,8 @@ export function orderAmount(lines: OrderLine[]): number {
   return lines.reduce((sum, l) => sum + l.qty * l.unitPriceFen - (l.discountFen ?? 0), 0);
 }
 
-/** The codes 0003 added: SELECT * returns them, the row type leaves them out (see PayOrderCodeColumns). */
-type OrderWithCodes = OrderRow & { receipt_code?: string | null; order_code?: string | null };
+/** The columns 0003 and 0006 added: SELECT * returns them, the row type leaves them out (see PayOrderCodeColumns). */
+type OrderWithCodes = OrderRow & { receipt_code?: string | null; order_code?: string | null; device_time?: number };
 
 export function presentOrder(order: OrderWithCodes, pointsPreview = 0): PosOrderView {
   return {
@@ -86,17 +87,10 @@ export function presentOrder(order: OrderWithCodes, pointsPreview = 0): PosOrder
     // Claimable only while the sale has no member: a claim sets member_id and the code disappears.
     ...(order.status === 'paid' && order.member_id === null && order.receipt_code ? { receiptCode: order.receipt_code } : {}),
     ...(order.payment_method === 'wechat_jsapi' && order.order_code ? { orderCode: order.order_code } : {}),
+    placedAt: toIsoUtc(order.placed_at),
+    paidAt: order.paid_at === null ? null : toIsoUtc(order.paid_at),
+    ...(order.device_time ? { deviceTime: true } : {}),
   };
-}
-
-async function resolveMember(deps: PaymentDeps, member: CreatePosOrderRequest['member']): Promise<MemberRow | undefined> {
-  if (!member) return undefined;
-  const found =
-    'code' in member
-      ? await findMemberById(deps.db.kysely, deps.codes.verifyMemberCode(member.code, deps.now()))
-      : await findMemberByPhoneHash(deps.db.kysely, deps.cipher.lookupHash(member.phone));
-  if (!found || found.status !== 'active') throw new JifenError('MEMBER_NOT_FOUND', 'no active member matches', 'member');
-  return found;
 }
 
 export interface Till {
@@ -115,6 +109,12 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
   if (existing) return presentOrder(existing);
   if (req.payment.method !== 'cash' && !deps.wxpay)
     throw new JifenError('PAYMENTS_NOT_CONFIGURED', 'WeChat Pay is not configured on this server');
+  const now = deps.now();
+  // A sale journaled offline is placed at the till's time (its rules, its member code), never in the future.
+  const deviceTime = req.offlineSale ? Math.min(Date.parse(req.offlineSale.deviceTime), now) : null;
+  const placedAt = deviceTime ?? now;
+  const codeTime = deviceTime !== null && deviceTime >= now - OFFLINE_CODE_GRACE_MS ? deviceTime : now;
+  const shiftId = await shiftForSale(deps, till, req.shiftId, deviceTime !== null);
 
   const store = await deps.db.kysely
     .selectFrom('store')
@@ -131,7 +131,7 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
     .executeTakeFirst();
   if (!store) throw new JifenError('NOT_FOUND', 'the terminal’s store no longer exists');
   const program = programConfig((await findProgramById(deps.db.kysely, store.programId))!);
-  const member = await resolveMember(deps, req.member);
+  const member = req.member ? await memberAtTill(deps, till.terminalId, req.member, codeTime, deviceTime !== null) : undefined;
   const amountFen = orderAmount(req.lines);
   if (amountFen <= 0) throw new JifenError('VALIDATION_FAILED', 'the order total must be positive', 'lines');
 
@@ -149,9 +149,8 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
       throw new JifenError('VALIDATION_FAILED', `points may pay at most ${program.maxPointsSharePercent}% of an order`, 'redeemPoints');
     }
   }
-  const now = deps.now();
-  const ruleSet = await ruleSetInForce(deps.db.kysely, program.id, store.brandId, now);
-  const row: OrderRow = {
+  const ruleSet = await ruleSetInForce(deps.db.kysely, program.id, store.brandId, placedAt);
+  const row: OrderRow & { shift_id: string | null; device_time: number } = {
     id: newId(),
     out_trade_no: newOutTradeNo(),
     client_order_id: req.clientOrderId,
@@ -181,10 +180,12 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
     points_earned: 0,
     refunded_fen: 0,
     flag: null,
-    placed_at: now,
+    placed_at: placedAt,
     expires_at: now + ORDER_TTL_MS,
     paid_at: null,
     updated_at: now,
+    shift_id: shiftId,
+    device_time: deviceTime === null ? 0 : 1,
   };
   try {
     await orders.insertOrder(deps.db.kysely, row);
@@ -206,7 +207,7 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
           brandId: store.brandId,
           brandCode: store.brandCode,
           storeCode: store.storeCode,
-          placedAt: now,
+          placedAt,
           lines: req.lines,
           pointsPaidFen,
         },

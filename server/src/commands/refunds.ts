@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { JifenError } from '@jifen/shared';
+import type { OrderLine } from '@jifen/shared';
 import { inTransaction } from '../db/dialect.js';
 import type { Trx } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
@@ -50,6 +51,42 @@ export interface RefundRequestInput {
   outRefundNo?: string;
   reason: string;
   actor: string;
+  /** The lines (sku, qty) taken back: none beyond what was sold less what earlier refunds took. */
+  lines?: RefundLine[];
+  /** The till shift that gives the money back (checked by the caller). */
+  shiftId?: string | null;
+}
+
+export interface RefundLine {
+  sku: string;
+  qty: number;
+}
+
+/**
+ * The value of the refunded lines, checked against the order's lines and the lines earlier refunds
+ * took back; units of one SKU are valued cumulatively, so refunding them one by one adds up to the
+ * line's value exactly. Throws VALIDATION_FAILED.
+ */
+function valueOfLines(order: OrderRow, earlier: RefundRow[], lines: RefundLine[]): number {
+  const sold = new Map<string, { qty: number; valueFen: number }>();
+  for (const l of JSON.parse(order.lines) as OrderLine[]) {
+    const s = sold.get(l.sku) ?? { qty: 0, valueFen: 0 };
+    sold.set(l.sku, { qty: s.qty + l.qty, valueFen: s.valueFen + l.qty * l.unitPriceFen - (l.discountFen ?? 0) });
+  }
+  const taken = new Map<string, number>();
+  for (const r of earlier)
+    for (const l of r.lines ? (JSON.parse(r.lines) as RefundLine[]) : []) taken.set(l.sku, (taken.get(l.sku) ?? 0) + l.qty);
+  let value = 0;
+  for (const l of lines) {
+    const s = sold.get(l.sku);
+    if (!s) throw new JifenError('VALIDATION_FAILED', `the order has no line ${l.sku}`, 'lines');
+    const before = taken.get(l.sku) ?? 0;
+    if (before + l.qty > s.qty)
+      throw new JifenError('VALIDATION_FAILED', `only ${s.qty - before} of ${l.sku} can still be refunded`, 'lines');
+    value += Math.floor((s.valueFen * (before + l.qty)) / s.qty) - Math.floor((s.valueFen * before) / s.qty);
+    taken.set(l.sku, before + l.qty);
+  }
+  return value;
 }
 
 /**
@@ -73,13 +110,16 @@ export async function requestRefund(deps: PaymentDeps, input: RefundRequestInput
     const live = (await orders.refundsOfOrder(trx, order.id)).filter((r) => r.status !== 'closed');
     const before = live.reduce((s, r) => s + r.amount_fen, 0);
     const remaining = order.amount_fen - before;
-    const amount = input.amountFen ?? remaining;
+    const linesValue = input.lines ? valueOfLines(order, live, input.lines) : null;
+    if (linesValue !== null && input.amountFen !== undefined && input.amountFen > linesValue)
+      throw new JifenError('VALIDATION_FAILED', `the lines refunded are worth ${linesValue} fen`, 'amountFen');
+    const amount = input.amountFen ?? linesValue ?? remaining;
     if (amount <= 0 || amount > remaining) {
       throw new JifenError('REFUND_EXCEEDS_ORDER', `at most ${remaining} fen of this order can still be refunded`, 'amountFen');
     }
     const cashBefore = live.reduce((s, r) => s + r.wechat_fen, 0);
     const pointsBefore = live.reduce((s, r) => s + r.points_returned, 0);
-    const refund: RefundRow = {
+    const refund: RefundRow & { shift_id: string | null } = {
       id: newId(),
       out_refund_no: outRefundNo,
       order_id: order.id,
@@ -89,7 +129,8 @@ export async function requestRefund(deps: PaymentDeps, input: RefundRequestInput
       points_reversed: 0,
       status: 'processing',
       reason: input.reason.slice(0, 80),
-      lines: null,
+      lines: input.lines ? JSON.stringify(input.lines) : null,
+      shift_id: input.shiftId ?? null,
       requested_by: input.actor,
       wechat_refund_id: null,
       created_at: deps.now(),
@@ -110,7 +151,11 @@ export async function requestRefund(deps: PaymentDeps, input: RefundRequestInput
 }
 
 function replayRefund(existing: RefundRow, input: RefundRequestInput): RefundView {
-  if (existing.order_id !== input.orderId || (input.amountFen !== undefined && existing.amount_fen !== input.amountFen)) {
+  if (
+    existing.order_id !== input.orderId ||
+    (input.amountFen !== undefined && existing.amount_fen !== input.amountFen) ||
+    (input.lines !== undefined && existing.lines !== JSON.stringify(input.lines))
+  ) {
     throw new JifenError('IDEMPOTENCY_CONFLICT', `refund ${existing.out_refund_no} was requested for another order or amount`);
   }
   return presentRefund(existing);

@@ -60,28 +60,98 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   }
 }
 
-describe('pnpm jifen import', () => {
+describe('pnpm jifen import members', () => {
   const file = () => join(dir, 'members.csv');
   beforeAll(() => {
-    writeFileSync(file(), 'externalId,phone,name,openingBalance\nC1,13500000001,甲,100\nC2,13500000002,乙,0\nC3,12,丙,5\n');
+    writeFileSync(
+      file(),
+      [
+        'externalId,phone,name,openingBalance',
+        'C1,13500000001,甲,100',
+        'C2,13500000002,乙,0',
+        'C3,12,丙,5',
+        'C4,13500000004,丁,-7',
+        'C1,13500000005,戊,1',
+        'C5,13500000006,己,250',
+        '',
+      ].join('\n'),
+    );
   });
 
-  it('--dry-run: the bad rows on stderr with their lines, a summary, exit 1, nothing written', async () => {
-    const r = await run('import', file(), '--dry-run');
+  /** What an import could change: members, accounts, ledger entries and their points, import records. */
+  async function state() {
+    const k = db.kysely;
+    const count = async (table: 'member' | 'account' | 'ledger_entry' | 'member_import') =>
+      Number(
+        (
+          await k
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const points = await k
+      .selectFrom('ledger_entry')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('points'), eb.val(0)).as('p'))
+      .executeTakeFirstOrThrow();
+    const available = await k
+      .selectFrom('account')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('available'), eb.val(0)).as('p'))
+      .executeTakeFirstOrThrow();
+    return {
+      members: await count('member'),
+      accounts: await count('account'),
+      entries: await count('ledger_entry'),
+      imports: await count('member_import'),
+      points: Number(points.p),
+      available: Number(available.p),
+    };
+  }
+
+  const EMPTY = { members: 0, accounts: 0, entries: 0, imports: 0, points: 0, available: 0 };
+
+  it('--dry-run: every bad row on stderr with its line and reason, a summary, exit 1, nothing written', async () => {
+    expect(await state()).toEqual(EMPTY);
+    const r = await run('import', 'members', file(), '--dry-run');
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^import \(dry run\) \d+: 3 rows, would create 2, linked 0, unchanged 0, 100 opening points, 1 bad$/);
-    expect(r.err).toContain('line 4 (C3): phone "12" is not an 11-digit mainland mobile number');
-    expect(await db.kysely.selectFrom('member_import').selectAll().execute()).toEqual([]);
+    expect(r.out).toMatch(/^import \(dry run\) \d+: 6 rows, would create 3, linked 0, unchanged 0, 350 opening points, 3 bad$/);
+    const reported = r.err.split('\n').filter((l) => l.startsWith('line '));
+    expect(reported).toEqual([
+      'line 4 (C3): phone "12" is not an 11-digit mainland mobile number',
+      'line 5 (C4): openingBalance "-7" is not a whole number of points',
+      'line 6 (C1): externalId C1 repeats line 2',
+    ]);
+    // A progress line and the final count, before the bad rows.
+    expect(r.err).toMatch(/import \(dry run\): 6 rows, 3 bad…/);
+    expect(await state()).toEqual(EMPTY);
   });
 
-  it('imports, and a second run changes nothing', async () => {
-    expect((await run('import', file())).out).toMatch(/: 3 rows, created 2, linked 0, unchanged 0, 100 opening points, 1 bad$/);
-    expect((await run('import', file())).out).toMatch(/: 3 rows, created 0, linked 0, unchanged 2, 0 opening points, 1 bad$/);
-    expect(await db.kysely.selectFrom('member_import').selectAll().execute()).toHaveLength(2);
+  it('imports the good rows; the same file again creates nothing and credits nothing twice', async () => {
+    const first = await run('import', 'members', file());
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/: 6 rows, created 3, linked 0, unchanged 0, 350 opening points, 3 bad$/);
+    // Three members; two opening credits (C2 has none): 100 + 250.
+    const after = await state();
+    expect(after).toMatchObject({ members: 3, entries: 2, imports: 3, points: 350, available: 350 });
+    const again = await run('import', 'members', file());
+    expect(again.out).toMatch(/: 6 rows, created 0, linked 0, unchanged 3, 0 opening points, 3 bad$/);
+    expect(await state()).toEqual(after);
+    // The first form of the command still works, and changes nothing either.
+    expect((await run('import', file())).out).toMatch(/: 6 rows, created 0, linked 0, unchanged 3, 0 opening points, 3 bad$/);
+    expect(await state()).toEqual(after);
+  });
+
+  it('exit 0 when every row is good', async () => {
+    const good = join(dir, 'good.csv');
+    writeFileSync(good, 'externalId,phone,openingBalance\r\nG1,13500000101,5\r\n');
+    const r = await run('import', 'members', good);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/: 1 rows, created 1, linked 0, unchanged 0, 5 opening points, 0 bad$/);
   });
 
   it('exit 2 with the usage when the file is missing', async () => {
-    await expect(run('import')).rejects.toThrow(/usage: pnpm jifen import/);
+    await expect(run('import', 'members')).rejects.toThrow(/usage: pnpm jifen import members/);
+    await expect(run('import')).rejects.toThrow(/usage: pnpm jifen import members/);
   });
 });
 
@@ -97,8 +167,17 @@ describe('pnpm jifen report-rollup and retention', () => {
   it('retention erases members inactive for --months as of --as-of', async () => {
     const r = await run('retention', '--as-of', '2030-01-01', '--months', '12');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^retention: 2 members checked, 2 erased \(inactive since 2028-12-31T16:00:00.000Z, 12 months\)$/);
+    // The four members imported above, none active since (an opening balance is no activity of theirs).
+    expect(r.out).toMatch(/^retention: 4 members checked, 4 erased \(inactive since 2028-12-31T16:00:00.000Z, 12 months\)$/);
     const audit = await db.kysely.selectFrom('audit_log').select('actor').where('action', '=', 'member.retention.erase').execute();
-    expect(audit).toEqual([{ actor: 'cli:retention' }, { actor: 'cli:retention' }]);
+    expect(audit).toEqual(Array.from({ length: 4 }, () => ({ actor: 'cli:retention' })));
+    const runs = await db.kysely.selectFrom('audit_log').selectAll().where('action', '=', 'member.retention.run').execute();
+    expect(runs).toHaveLength(1);
+    expect(JSON.parse(runs[0]!.after_state!)).toEqual({ months: 12, inactiveSince: '2028-12-31T16:00:00.000Z', checked: 4, erased: 4 });
+    const members = await db.kysely.selectFrom('member').select(['status', 'phone_hash', 'name']).execute();
+    expect(members).toEqual(Array.from({ length: 4 }, () => ({ status: 'erased', phone_hash: null, name: null })));
+    // The ledger stays: the opening balances are still there under the bare member ids.
+    const entries = await db.kysely.selectFrom('ledger_entry').select('points').execute();
+    expect(entries.map((e) => e.points).sort((a, b) => a - b)).toEqual([5, 100, 250]);
   });
 });

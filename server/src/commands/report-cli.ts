@@ -23,8 +23,9 @@ export async function runReportCommand(
 ): Promise<number> {
   switch (command) {
     case 'import': {
-      const file = positionals[0];
-      if (!file) throw new ConfigError('usage: pnpm jifen import <file.csv> [--dry-run] [--encoding gb18030]');
+      // `import members <file.csv>`; the shorter `import <file.csv>` came first and still works.
+      const file = positionals[0] === 'members' ? positionals[1] : positionals[0];
+      if (!file) throw new ConfigError('usage: pnpm jifen import members <file.csv> [--dry-run] [--encoding gb18030]');
       const config = loadConfig();
       const encoding = typeof values.encoding === 'string' ? values.encoding : undefined;
       return cli.withDb((db) =>

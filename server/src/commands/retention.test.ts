@@ -147,6 +147,7 @@ describe('eraseInactiveMembers', () => {
 
   it('erases the personal data of members with no activity since the cut-off, audited, the ledger kept', async () => {
     const entriesBefore = await t.db.kysely.selectFrom('ledger_entry').select('id').execute();
+    const accountsBefore = await t.db.kysely.selectFrom('account').select(['id', 'member_id', 'available']).orderBy('id').execute();
     const s = await eraseInactiveMembers({ db: t.db, now: () => AS_OF }, { asOf: AS_OF, months: 36, actor: 'job:retention' });
     expect(s).toMatchObject({ checked: 5, erased: 2 });
     const rows = await t.db.kysely.selectFrom('member').selectAll().execute();
@@ -170,16 +171,24 @@ describe('eraseInactiveMembers', () => {
       (await t.db.kysely.selectFrom('pay_order').select('payer_openid').where('member_id', '=', quiet).executeTakeFirstOrThrow())
         .payer_openid,
     ).toBeNull();
+    // The answer stays in the NPS figures; only its free text (which may name people) goes.
     expect(
-      (await t.db.kysely.selectFrom('nps_response').select(['comment', 'score']).where('member_id', '=', quiet).executeTakeFirstOrThrow())
-        .comment,
-    ).toBeNull();
+      await t.db.kysely.selectFrom('nps_response').select(['comment', 'score']).where('member_id', '=', quiet).executeTakeFirstOrThrow(),
+    ).toEqual({ comment: null, score: 9 });
     expect(
       (await t.db.kysely.selectFrom('member_import').select('phone_hash').where('member_id', '=', quiet).executeTakeFirstOrThrow())
         .phone_hash,
     ).toBe('');
     expect(await t.db.kysely.selectFrom('member_subscription').selectAll().where('member_id', '=', quiet).execute()).toEqual([]);
     expect(await t.db.kysely.selectFrom('ledger_entry').select('id').execute()).toHaveLength(entriesBefore.length);
+    // Balances (and so liability and every aggregate) are untouched: the gifted member keeps 10 points.
+    expect(await t.db.kysely.selectFrom('account').select(['id', 'member_id', 'available']).orderBy('id').execute()).toEqual(
+      accountsBefore,
+    );
+    const run = await t.db.kysely.selectFrom('audit_log').selectAll().where('action', '=', 'member.retention.run').execute();
+    expect(run).toHaveLength(1);
+    expect(run[0]).toMatchObject({ actor: 'job:retention', target: 'retention' });
+    expect(JSON.parse(run[0]!.after_state!)).toEqual({ months: 36, inactiveSince: '2023-03-01T04:00:00.000Z', checked: 5, erased: 2 });
     const audit = await t.db.kysely.selectFrom('audit_log').selectAll().where('action', '=', 'member.retention.erase').execute();
     expect(audit.map((a) => a.target).sort()).toEqual([`member:${ids.gifted}`, `member:${quiet}`].sort());
     expect(audit[0]).toMatchObject({ actor: 'job:retention' });

@@ -1,21 +1,20 @@
 /**
  * Retention of personal data (PIPL art. 19: no longer than the purpose needs): members with no
  * activity for JIFEN_RETENTION_MONTHS months (default 36) have their personal data erased exactly as
- * a member's own erasure does it (member-privacy.ts) — phone, name, birthday, WeChat identities,
- * sessions, the payer openid on orders, outbox payloads, subscriptions — plus the free text of their
- * NPS answers and the phone hash of a legacy import. The ledger and orders stay under the bare
- * member id. Each erasure is one transaction with its audit record; a rerun finds nothing new.
+ * a member's own erasure does it (erasePersonalDataOf in member-privacy.ts) — phone, name, birthday,
+ * WeChat identities, sessions, the payer openid on orders, outbox payloads, subscriptions, the free
+ * text of their NPS answers and the phone hash of a legacy import. The ledger and orders stay under
+ * the bare member id. Each erasure is one transaction with its audit record, and every run leaves one record
+ * of its own (period, members checked and erased); a rerun finds nothing new.
  */
 import { addMonthsChina, toIsoUtc } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import { inTransaction, lockRowById } from '../db/dialect.js';
 import type { JobDefinition } from '../jobs/runner.js';
 import { appendAudit } from '../repositories/audit.repository.js';
-import * as privacy from '../repositories/member-privacy.repository.js';
-import { deleteSessionsOf } from '../repositories/member-session.repository.js';
 import { findMemberById } from '../repositories/member.repository.js';
-import { eraseNpsComments } from '../repositories/report-nps.repository.js';
 import * as retention from '../repositories/retention.repository.js';
+import { erasePersonalDataOf } from './member-privacy.js';
 
 export interface RetentionSummary {
   cutoff: number;
@@ -56,6 +55,14 @@ export async function eraseInactiveMembers(
     }
     progress?.(summary.checked, summary.erased);
   }
+  // The run itself is on record too (who, which period, how many): an erasure nobody ran is visible.
+  await appendAudit(deps.db.kysely, {
+    actor: input.actor,
+    action: 'member.retention.run',
+    target: 'retention',
+    after: { months: input.months, inactiveSince: toIsoUtc(cutoff), checked: summary.checked, erased: summary.erased },
+    at: deps.now(),
+  });
   return summary;
 }
 
@@ -72,13 +79,7 @@ async function eraseForRetention(
     // Erased meanwhile, or active again since the page was read: leave it.
     if (!member || member.status === 'erased') return false;
     if ((await retention.inactiveSince(trx, [memberId], cutoff)).length === 0) return false;
-    await privacy.erasePersonalData(trx, memberId);
-    await deleteSessionsOf(trx, memberId, member.openid);
-    await privacy.forgetPayerOpenids(trx, memberId);
-    const messages = member.openid ? await privacy.forgetOutboxMessages(trx, member.openid, now) : 0;
-    await privacy.deleteSubscriptions(trx, memberId);
-    await eraseNpsComments(trx, memberId);
-    await retention.forgetImportedPhone(trx, memberId);
+    const messages = await erasePersonalDataOf(trx, member, now);
     await appendAudit(trx, {
       actor: input.actor,
       action: 'member.retention.erase',

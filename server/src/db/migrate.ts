@@ -6,6 +6,7 @@ import { migration0002 } from './migrations/0002_payments.js';
 import { migration0003 } from './migrations/0003_member.js';
 import { migration0004 } from './migrations/0004_hq.js';
 import { migration0005 } from './migrations/0005_reports.js';
+import { migration0006 } from './migrations/0006_pos.js';
 
 /** Migrations are listed here in order; a shipped migration is never edited, only followed. */
 function provider(db: Db): MigrationProvider {
@@ -17,6 +18,7 @@ function provider(db: Db): MigrationProvider {
         '0003_member': migration0003(db.dialect),
         '0004_hq': migration0004(db.dialect),
         '0005_reports': migration0005(db.dialect),
+        '0006_pos': migration0006(db.dialect),
       };
     },
   };

@@ -470,6 +470,59 @@ export interface MemberMergeTable {
   created_at: number;
 }
 
+/** A product of a brand's catalogue (migration 0006): every store of the brand sells it unless overridden. */
+export interface ProductTable {
+  id: number;
+  brand_id: number;
+  sku: string;
+  barcode: string | null;
+  name: string;
+  /** Pinyin initials for the till's search (鲜榨橙汁 → xzcz), supplied with the catalogue. */
+  initials: string;
+  category: string | null;
+  unit: string | null;
+  price_fen: number;
+  /** Position among the till's quick keys, or null. */
+  quick_key: number | null;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One store's own price (null: the brand's) and availability of a product. */
+export interface StoreProductTable {
+  store_id: number;
+  product_id: number;
+  price_fen: number | null;
+  available: number;
+  updated_at: number;
+}
+
+/** A cashier's shift at one till, from the PIN sign-in to the Z-report. */
+export interface PosShiftTable {
+  id: string;
+  terminal_id: number;
+  store_id: number;
+  staff_id: number;
+  /** `<terminal>:<staff>` while open (unique: one open shift per cashier per till), null once closed. */
+  open_key: string | null;
+  opened_at: number;
+  opening_float_fen: number;
+  closed_at: number | null;
+  counted_cash_fen: number | null;
+}
+
+/** Columns 0006 added to pay_order and refund; optional on insert, so older row literals stay valid. */
+export interface PayOrderPosColumns {
+  shift_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1: an offline sale, placed_at is the till's clock. */
+  device_time: ColumnType<number, number | undefined, number>;
+}
+
+export interface RefundPosColumns {
+  shift_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 /** Migration 0005's tables (reports, NPS, imports) are typed in report-schema.ts. */
 export interface Database extends ReportTables {
   program: ProgramTable & ProgramHqColumns;
@@ -489,8 +542,8 @@ export interface Database extends ReportTables {
   audit_log: AuditLogTable;
   job_lease: JobLeaseTable;
   exchange_rate: ExchangeRateTable;
-  pay_order: PayOrderTable & PayOrderCodeColumns;
-  refund: RefundTable;
+  pay_order: PayOrderTable & PayOrderCodeColumns & PayOrderPosColumns;
+  refund: RefundTable & RefundPosColumns;
   outbox: OutboxTable;
   member_session: MemberSessionTable;
   product_code_batch: ProductCodeBatchTable;
@@ -502,4 +555,7 @@ export interface Database extends ReportTables {
   config_draft: ConfigDraftTable;
   adjustment_request: AdjustmentRequestTable;
   member_merge: MemberMergeTable;
+  product: ProductTable;
+  store_product: StoreProductTable;
+  pos_shift: PosShiftTable;
 }

@@ -4,6 +4,7 @@ import { bodyReader, errorMapper, requestContext } from './middleware/request.js
 import { cors } from './middleware/cors.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { importRoutes } from './routes/admin/imports.js';
+import { privacyRoutes } from './routes/admin/privacy.js';
 import { reportRoutes } from './routes/admin/reports.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/member/member.js';
@@ -21,6 +22,7 @@ export function createApp(services: Services): Koa<AppState> {
     adminRoutes(services),
     reportRoutes(services),
     importRoutes(services),
+    privacyRoutes(services),
     posRoutes(services),
     wxpayNotifyRoutes(services),
     memberRoutes(services),

@@ -41,6 +41,12 @@ export const PERMISSIONS = [
   'reports.members',
   'reports.personal',
   'import.write',
+  // The store catalogue: read it, write a brand's products, set one store's price and availability.
+  'catalogue.read',
+  'catalogue.write',
+  'catalogue.store',
+  // A member's request to HQ for a copy of their data or its erasure (each audited with its reason).
+  'members.privacy',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -58,12 +64,16 @@ const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
     'codes.write',
     'reports.read',
     'reports.members',
+    'catalogue.read',
+    'catalogue.write',
+    'catalogue.store',
   ],
   support: [
     'account.self',
     'members.read',
     'members.write',
     'members.reveal',
+    'members.privacy',
     'members.freeze',
     'members.merge',
     'points.adjust',
@@ -97,8 +107,18 @@ const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
     'reports.read',
     'reports.finance',
     'reports.members',
+    'catalogue.read',
   ],
-  store_manager: ['account.self', 'org.read', 'terminals.read', 'terminals.write', 'staff.read', 'staff.write'],
+  store_manager: [
+    'account.self',
+    'org.read',
+    'terminals.read',
+    'terminals.write',
+    'staff.read',
+    'staff.write',
+    'catalogue.read',
+    'catalogue.store',
+  ],
   cashier: [],
 };
 

@@ -17,6 +17,10 @@ export const RECEIPT_CODE_PREFIX = 'JFR1';
 export const ORDER_CODE_PREFIX = 'JFO1';
 export const VOUCHER_CODE_PREFIX = 'JFV1';
 export const PRODUCT_CODE_PREFIX = 'JFP1';
+/** A member reference a till gets from a member lookup: never printed or scanned, only sent back. */
+export const MEMBER_REF_PREFIX = 'JFK1';
+/** A lookup's reference outlives the 60 s member code, for a sale that takes a while. */
+export const MEMBER_REF_TTL_MS = 2 * 3_600_000;
 /** A receipt printed for a sale without a member can be claimed in the mini-program for 7 days. */
 export const RECEIPT_CODE_TTL_MS = 7 * 86_400_000;
 
@@ -35,7 +39,9 @@ export class CodeSigner {
   readonly #orderKey: Buffer;
   readonly #voucherKey: Buffer;
   readonly #productKey: Buffer;
+  readonly #memberRefKey: Buffer;
   constructor(secret: string) {
+    this.#memberRefKey = deriveKey(secret, 'pos-member-ref');
     this.#memberKey = deriveKey(secret, 'member-code');
     this.#receiptKey = deriveKey(secret, 'receipt-code');
     this.#orderKey = deriveKey(secret, 'order-code');
@@ -121,6 +127,33 @@ export class CodeSigner {
     const serial = b36(serialText);
     if (batchId === null || serial === null) throw new JifenError('CODE_FORGED', 'this code is not genuine', 'code');
     return { batchId, serial };
+  }
+
+  /** JFK1.<member id>.<terminal id>.<expiry>.<mac>: good only at the till that looked the member up. */
+  memberRef(memberId: number, terminalId: number, expiresAt: number): string {
+    return this.#sign(
+      this.#memberRefKey,
+      `${MEMBER_REF_PREFIX}.${memberId.toString(36)}.${terminalId.toString(36)}.${expiresAt.toString(36)}`,
+    );
+  }
+
+  /**
+   * The member a till's reference names. Throws MEMBER_CODE_INVALID (not a reference, forged, or
+   * another till's) or MEMBER_CODE_EXPIRED.
+   */
+  openMemberRef(ref: string, terminalId: number, now: number): number {
+    let fields: string[];
+    try {
+      fields = this.#open(this.#memberRefKey, MEMBER_REF_PREFIX, 3, ref);
+    } catch {
+      throw new JifenError('MEMBER_CODE_INVALID', 'not a member reference this server issued', 'member.ref');
+    }
+    const [memberId, terminal, expiresAt] = fields.map(b36);
+    if (memberId == null || terminal == null || expiresAt == null || terminal !== terminalId)
+      throw new JifenError('MEMBER_CODE_INVALID', 'this member reference belongs to another till', 'member.ref');
+    if (expiresAt < now)
+      throw new JifenError('MEMBER_CODE_EXPIRED', 'the member reference has expired: look the member up again', 'member.ref');
+    return memberId;
   }
 
   memberCode(memberId: number, now: number): { code: string; expiresAt: number } {

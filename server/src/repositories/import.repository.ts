@@ -35,3 +35,8 @@ export function findImportRun(db: Q, id: number): Promise<ImportRunRow | undefin
 export function recentImportRuns(db: Q, limit: number): Promise<ImportRunRow[]> {
   return db.selectFrom('import_run').selectAll().orderBy('started_at', 'desc').orderBy('id').limit(limit).execute();
 }
+
+/** The legacy import's phone hash is personal data too; '' marks an erased record (never re-imported). */
+export async function forgetImportedPhone(db: Q, memberId: number): Promise<void> {
+  await db.updateTable('member_import').set({ phone_hash: '' }).where('member_id', '=', memberId).execute();
+}

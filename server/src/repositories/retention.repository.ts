@@ -77,8 +77,3 @@ export async function inactiveSince(db: Q, ids: readonly number[], cutoff: numbe
     .execute();
   return rows.map((r) => r.id);
 }
-
-/** The legacy import's phone hash is personal data too; '' marks an erased record (never re-imported). */
-export async function forgetImportedPhone(db: Q, memberId: number): Promise<void> {
-  await db.updateTable('member_import').set({ phone_hash: '' }).where('member_id', '=', memberId).execute();
-}

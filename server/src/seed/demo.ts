@@ -14,6 +14,7 @@ import type { PersonalDataCipher } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import { findAccount } from '../repositories/member.repository.js';
 import { findProgramByCode } from '../repositories/org.repository.js';
+import { seedDemoPos } from './demo-pos.js';
 
 export const DEMO_MEMBERS = [
   { phone: '13800138000', name: '李小萌', birthday: '03-15' },
@@ -63,7 +64,9 @@ export async function seedDemo(
 ): Promise<SeedSummary> {
   const k = db.kysely;
   if (await findProgramByCode(k, 'JIFEN')) {
-    log('demo data already present: nothing to do');
+    // Parts added since (the tills' catalogue and cashiers) are completed on an older demo database.
+    await seedDemoPos(db, now, log);
+    log('demo data already present');
     return { created: false, programs: 0, brands: 0, stores: 0, members: 0 };
   }
   const mainId = newId();
@@ -188,5 +191,6 @@ export async function seedDemo(
     );
   }
   log(`members: ${DEMO_MEMBERS.map((m) => m.name).join('、')}`);
+  await seedDemoPos(db, now, log);
   return { created: true, programs: 2, brands: brands.length, stores: stores.length, members: ids.length };
 }

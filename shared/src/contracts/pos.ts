@@ -12,6 +12,19 @@ export const OrderLineSchema = z.object({
 });
 export type OrderLine = z.infer<typeof OrderLineSchema>;
 
+/** A member as the till identifies them: the scanned member code (JFM1.…) or the typed phone. */
+export const MemberQuerySchema = z.union([z.object({ code: z.string().trim().min(8).max(256) }), z.object({ phone: PhoneSchema })]);
+export type MemberQuery = z.infer<typeof MemberQuerySchema>;
+
+/** …or the till-scoped reference a member lookup answered (JFK1.…, valid 2 hours). */
+export const MemberRefSchema = z.union([MemberQuerySchema, z.object({ ref: z.string().trim().min(8).max(256) })]);
+export type MemberRef = z.infer<typeof MemberRefSchema>;
+
+export const ShiftIdSchema = z
+  .string()
+  .trim()
+  .regex(/^[\w.:-]{4,64}$/, 'a shift id');
+
 /** wechat_jsapi: the kiosk shows a Jifen order QR and the shopper pays inside the mini-program. */
 export const PaymentMethodSchema = z.enum(['wechat_native', 'wechat_code', 'wechat_jsapi', 'cash']);
 export type PosPaymentMethod = z.infer<typeof PaymentMethodSchema>;
@@ -23,11 +36,21 @@ export const CreatePosOrderRequest = z
   .object({
     clientOrderId: IdempotencyKeySchema,
     lines: z.array(OrderLineSchema).min(1).max(200),
-    member: z.union([z.object({ code: z.string().min(8).max(256) }), z.object({ phone: PhoneSchema })]).optional(),
+    member: MemberRefSchema.optional(),
     redeemPoints: z.number().int().min(1).optional(),
     payment: z.object({ method: PaymentMethodSchema, authCode: WechatAuthCodeSchema.optional() }),
+    /** The cashier's shift (from the PIN sign-in) the sale counts toward. */
+    shiftId: ShiftIdSchema.optional(),
+    /**
+     * A sale the kiosk journaled while the server was unreachable, posted now: placed at the device's
+     * time (kept flagged as such), cash only, no points spent.
+     */
+    offlineSale: z.object({ deviceTime: z.iso.datetime({ offset: true }) }).optional(),
   })
   .superRefine((o, ctx) => {
+    if (o.offlineSale && (o.payment.method !== 'cash' || o.redeemPoints !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'an offline sale is paid in cash and spends no points', path: ['offlineSale'] });
+    }
     if (o.payment.method === 'wechat_code' && !o.payment.authCode) {
       ctx.addIssue({ code: 'custom', message: 'a payment code is required', path: ['payment', 'authCode'] });
     }
@@ -45,6 +68,14 @@ export const CreateRefundRequest = z.object({
   /** Value of the goods refunded, in fen; the whole remaining amount when absent. */
   amountFen: z.number().int().min(1).optional(),
   reason: z.string().trim().min(1).max(80),
+  /** Which lines (sku, qty) are taken back; kept with the refund, and no line is refunded beyond its quantity. */
+  lines: z
+    .array(z.object({ sku: z.string().trim().min(1).max(64), qty: z.number().int().min(1).max(9999) }))
+    .min(1)
+    .max(200)
+    .optional(),
+  /** The shift (of the cashier giving the money back) the refund counts toward. */
+  shiftId: ShiftIdSchema.optional(),
 });
 export type CreateRefundRequest = z.infer<typeof CreateRefundRequest>;
 
@@ -68,4 +99,125 @@ export interface PosOrderView {
   receiptCode?: string;
   /** For a wechat_jsapi order: the order QR (JFO1.…) the shopper opens in the mini-program. */
   orderCode?: string;
+  /** When the order was placed (server time; the device's for an offline sale). */
+  placedAt?: string;
+  paidAt?: string | null;
+  /** The sale was journaled offline and placedAt is the till's clock. */
+  deviceTime?: boolean;
+}
+
+// ── The kiosk's other calls: terminal, staff shifts, catalogue, members, preview, receipts, vouchers ──
+
+/** `GET /api/pos/terminal`: who this token is. */
+export interface PosTerminalInfo {
+  terminalId: number;
+  name?: string;
+  store: { code: string; name: string; address?: string };
+  program: { code: string; name: string; pointValueFen: number; maxPointsSharePercent: number };
+  serverTime: string;
+}
+
+export const PosSignInRequest = z.object({
+  username: z.string().trim().min(1).max(64),
+  pin: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits'),
+  openingFloatFen: z.number().int().min(0).max(10_000_000).optional(),
+});
+export type PosSignInRequest = z.infer<typeof PosSignInRequest>;
+
+export interface PosStaffSession {
+  staff: { id: number; username: string; name: string; role: string };
+  shift: { shiftId: string; openedAt: string; openingFloatFen: number; resumed: boolean };
+}
+
+export interface ByMethod {
+  cash: number;
+  wechat: number;
+  points: number;
+}
+
+/** The X-report (open shift) and the Z-report (closed). */
+export interface PosShiftReport {
+  shiftId: string;
+  terminalId: number;
+  staff: { id: number; name: string };
+  openedAt: string;
+  closedAt: string | null;
+  openingFloatFen: number;
+  sales: { count: number; amountFen: number; byMethod: ByMethod };
+  refunds: { count: number; amountFen: number; byMethod: ByMethod };
+  points: { issued: number; taken: number; reversed: number; returned: number };
+  cashExpectedFen: number;
+  cashCountedFen: number | null;
+  cashDifferenceFen: number | null;
+}
+
+export const CloseShiftRequest = z.object({ countedCashFen: z.number().int().min(0).max(100_000_000) });
+export type CloseShiftRequest = z.infer<typeof CloseShiftRequest>;
+
+/** A product as the till sells it (the store's price). */
+export interface PosProduct {
+  sku: string;
+  barcode?: string;
+  name: string;
+  unitPriceFen: number;
+  category?: string;
+  unit?: string;
+}
+
+/** `:barcode` of `GET /api/pos/products/:barcode`: an EAN/UPC or the store SKU. */
+export const ProductCodeParam = z.string().trim().min(1).max(64);
+
+export const SearchProductsQuery = z.object({
+  q: z.string().trim().min(1).max(40),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+export type SearchProductsQuery = z.infer<typeof SearchProductsQuery>;
+
+export interface PosMemberView {
+  memberId: number;
+  maskedName: string;
+  maskedPhone: string;
+  tier: { code: string; name: string };
+  available: number;
+  pending: number;
+  tierProgress?: string;
+  ref?: string;
+}
+
+export const PosPreviewRequest = z.object({
+  lines: z.array(OrderLineSchema).min(1).max(200),
+  member: MemberRefSchema,
+  redeemPoints: z.number().int().min(0).optional(),
+});
+export type PosPreviewRequest = z.infer<typeof PosPreviewRequest>;
+
+export interface PosPreviewResult {
+  pointsEarned: number;
+  trace: string[];
+  redeem: { maxPoints: number; maxFen: number; unitPoints: number };
+}
+
+/** `GET /api/pos/receipts/:code`: the order behind a receipt (JFR1 code or the printed order number). */
+export interface PosOrderDetail extends PosOrderView {
+  paymentMethod: PosPaymentMethod;
+  lines: { sku: string; name: string; qty: number; unitPriceFen: number; category?: string }[];
+  /** Refunded or being refunded. */
+  refundedFen: number;
+  /** Quantities already taken back, by SKU (from refunds that named their lines). */
+  refundedLines: { sku: string; qty: number }[];
+  member?: { maskedPhone: string; tierName?: string };
+  placedAt: string;
+}
+
+/** `:code` of `GET /api/pos/receipts/:code`: a JFR1 receipt code, a JFO1 order code or the printed order number. */
+export const ReceiptCodeParam = z.string().trim().min(1).max(256);
+
+export const RedeemVoucherRequest = z.object({ code: z.string().trim().min(8).max(256) });
+export type RedeemVoucherRequest = z.infer<typeof RedeemVoucherRequest>;
+
+export interface PosVoucherRedemption {
+  voucherId: number;
+  rewardName: string;
+  memberId: number;
+  usedAt: string;
 }

@@ -1,5 +1,6 @@
-/** Contracts of the HQ reports, the legacy member import and the member NPS answer. */
+/** Contracts of the HQ reports, the legacy member import, the member NPS answer and HQ privacy requests. */
 import { z } from 'zod';
+import { ReasonSchema } from './hq.js';
 
 /** A China calendar date `YYYY-MM-DD` that exists. */
 const ReportDateSchema = z
@@ -95,4 +96,17 @@ export interface ImportRunView {
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+/**
+ * `POST /api/admin/members/:id/export` and `/erase`: a member's request, made to HQ (by phone, in a
+ * store), for a copy of their data or its erasure; the reason names the request (a ticket number).
+ */
+export const PrivacyRequest = z.object({ reason: ReasonSchema });
+export type PrivacyRequest = z.infer<typeof PrivacyRequest>;
+
+export interface ErasureResponse {
+  memberId: number;
+  /** False when the member had already been erased (nothing changed). */
+  erased: boolean;
 }

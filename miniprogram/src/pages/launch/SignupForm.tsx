@@ -3,6 +3,7 @@ import { Button, Input, Text, View } from '@tarojs/components';
 import { useState } from 'react';
 import { zh, zhSim } from '../../i18n/zh';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { buttonState } from '../../lib/button';
 import { IS_H5 } from '../../services/env';
 import { isApiError } from '../../services/errors';
 import { scan, simPhoneCode } from '../../services/platform';
@@ -179,7 +180,7 @@ export function SignupForm({ initialReferral, referralFromLink }: SignupFormProp
 
       <ErrorNotice id="signup-error" error={error} />
 
-      <Button id="signup-submit" className="btn-primary" loading={submitting} disabled={submitting} onClick={() => void submit()}>
+      <Button id="signup-submit" {...buttonState('btn-primary', submitting)} loading={submitting} onClick={() => void submit()}>
         {submitting ? zh.signup.submitting : zh.signup.submit}
       </Button>
     </View>

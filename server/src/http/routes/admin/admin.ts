@@ -32,6 +32,7 @@ import { configRoutes } from './config.js';
 import { memberServiceRoutes } from './members.js';
 import { openapiRoutes } from './openapi.js';
 import { paymentRoutes } from './payments.js';
+import { productRoutes } from './products.js';
 import { ADMIN_PREFIX, actorOf, route } from './route.js';
 import { rulesRoutes } from './rules.js';
 import { staffRoutes } from './staff.js';
@@ -279,6 +280,7 @@ export function adminRoutes(services: Services): Router<AppState> {
   memberServiceRoutes(router, services);
   auditRoutes(router, services);
   paymentRoutes(router, services);
+  productRoutes(router, services);
   openapiRoutes(router, services);
   return router;
 }

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../app.js';
 import { adminRoutes } from './admin.js';
+import { importRoutes } from './imports.js';
+import { privacyRoutes } from './privacy.js';
+import { reportRoutes } from './reports.js';
 import { adminRouteTable, openapiPath } from './openapi.js';
 import type { AdminRouteEntry } from './openapi.js';
 import { startHq } from './hq-test-support.js';
@@ -66,6 +69,57 @@ describe('GET /api/admin/openapi.json', () => {
     const search = op('GET', '/api/admin/members')!;
     expect(search.parameters?.map((p) => p.name)).toEqual(['phone', 'id', 'openid']);
     expect(op('POST', '/api/admin/rules/drafts')!.requestBody?.content['application/json'].schema.properties).toHaveProperty('rules');
+  });
+
+  it('documents the reports, the member import and privacy requests (part B) with their permissions and parameters', () => {
+    const services = hq.s.server.services;
+    const own = adminRouteTable({
+      middleware: [reportRoutes(services).routes(), importRoutes(services).routes(), privacyRoutes(services).routes()],
+    });
+    expect(own.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      [
+        ...['liability', 'inflation', 'flows', 'members', 'rfm', 'campaigns', 'nps'].map((n) => `GET /api/admin/reports/${n}`),
+        'GET /api/admin/imports',
+        'GET /api/admin/imports/:id',
+        'POST /api/admin/imports',
+        'POST /api/admin/members/:id/export',
+        'POST /api/admin/members/:id/erase',
+      ].sort(),
+    );
+    for (const r of own) {
+      const o = op(r.method, r.path)!;
+      expect(o['x-undocumented'], `${r.method} ${r.path}`).toBeUndefined();
+      expect(o['x-permission']).toBe(r.permission);
+      expect(Object.keys(o.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+    }
+    const expected: Record<string, string> = {
+      liability: 'reports.finance',
+      inflation: 'reports.finance',
+      flows: 'reports.finance',
+      members: 'reports.read',
+      rfm: 'reports.read',
+      campaigns: 'reports.read',
+      nps: 'reports.read',
+    };
+    for (const [name, permission] of Object.entries(expected)) {
+      const o = op('GET', `/api/admin/reports/${name}`)!;
+      expect([name, o['x-permission']]).toEqual([name, permission]);
+      expect(o.parameters?.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['from', 'to', 'program', 'brand', 'store', 'format', 'table']),
+      );
+    }
+    expect([...op('GET', '/api/admin/reports/liability')!['x-roles']].sort()).toEqual(['admin', 'auditor', 'finance']);
+    expect([...op('GET', '/api/admin/reports/nps')!['x-roles']].sort()).toEqual(['admin', 'auditor', 'finance', 'marketing']);
+    expect(op('POST', '/api/admin/imports')!['x-permission']).toBe('import.write');
+    expect(op('POST', '/api/admin/imports')!['x-roles']).toEqual(['admin']);
+    expect(op('POST', '/api/admin/imports')!.parameters?.map((p) => p.name)).toEqual(['dryRun']);
+    for (const path of ['/api/admin/members/:id/export', '/api/admin/members/:id/erase']) {
+      const o = op('POST', path)!;
+      expect(o['x-permission']).toBe('members.privacy');
+      expect([...o['x-roles']].sort()).toEqual(['admin', 'support']);
+      expect(o.requestBody?.content['application/json'].schema.required).toEqual(['reason']);
+      expect(Object.keys(o.responses)).toContain('404');
+    }
   });
 
   it('names the roles that hold each permission', () => {

@@ -383,6 +383,145 @@ function checkFigures(all: Record<string, unknown>): void {
   expect(byMember[members.A]).toMatchObject({ phone: PHONES.A, name: '会员A' });
 }
 
+/**
+ * The date range, brand and store filters of every report, against hand-computed figures. Run on
+ * the live ledger and again on the rollup's summaries.
+ */
+async function checkFiltered(): Promise<void> {
+  const body = async (path: string) => {
+    const res = await get(path);
+    expect([path, res.status]).toEqual([path, 200]);
+    return res.body as Record<string, unknown>;
+  };
+
+  // Liability as of 03-31: A's lot2 (400, FRESH) has not expired yet.
+  const march = await body('/api/admin/reports/liability?from=2026-03-01&to=2026-03-31');
+  expect(march.rows).toEqual([
+    { program: 'JIFEN', brand: 'FRESH', store: 'S001', points: 400, liabilityFen: 400 },
+    { program: 'JIFEN', brand: 'TEA', store: 'S101', points: 199, liabilityFen: 199 },
+    { program: 'SPORT', brand: 'SPORTS', store: 'S201', points: 80, liabilityFen: 40 },
+  ]);
+  expect(march.programs).toEqual([
+    { program: 'JIFEN', pointValueFen: 100, outstanding: 599, inLots: 599, heldLessDebt: 0, liabilityFen: 599 },
+    { program: 'SPORT', pointValueFen: 50, outstanding: 80, inLots: 80, heldLessDebt: 0, liabilityFen: 40 },
+  ]);
+  // Issued at S101: B's 300 and A's 49, less B's refunded 150. No program totals under a filter.
+  const tea = await body('/api/admin/reports/liability?from=2026-03-01&to=2026-03-31&store=S101');
+  expect(tea.rows).toEqual([{ program: 'JIFEN', brand: 'TEA', store: 'S101', points: 199, liabilityFen: 199 }]);
+  expect(tea).not.toHaveProperty('programs');
+  expect(tea.movement).toEqual([
+    {
+      month: '2026-03',
+      program: 'JIFEN',
+      opening: 0,
+      issued: 349,
+      spent: 0,
+      expired: 0,
+      reversed: 150,
+      debtRepaid: 0,
+      closing: 199,
+      closingFen: 199,
+    },
+  ]);
+
+  // Inflation at S001: D's 60 and A's 100 in February, A's 400 in March; D's 60 expired in March
+  // and A's 400 in April, where they were earned. The 100 spent went at S101, not here.
+  const s001 = await body(`/api/admin/reports/inflation?${RANGE}&granularity=month&store=S001`);
+  const zero = { reversed: 0, spent: 0, returned: 0, adjusted: 0, exchanged: 0 };
+  expect(s001.rows).toEqual([
+    { period: '2026-02', program: 'JIFEN', ...zero, issued: 160, expired: 0, net: 160, netFen: 160, burnPct: 0 },
+    // 60 expired / 400 issued
+    { period: '2026-03', program: 'JIFEN', ...zero, issued: 400, expired: 60, net: 340, netFen: 340, burnPct: 15 },
+    { period: '2026-04', program: 'JIFEN', ...zero, issued: 0, expired: 400, net: -400, netFen: -400, burnPct: null },
+  ]);
+
+  // Flows: a brand filter keeps flows that start or end there; the spend was on 03-05.
+  expect((await body(`/api/admin/reports/flows?${RANGE}&brand=FRESH`)).rows).toEqual([
+    { program: 'JIFEN', earnedAt: 'FRESH', spentAt: 'TEA', points: 100, valueFen: 100, crossBrand: true },
+  ]);
+  expect((await body(`/api/admin/reports/flows?${RANGE}&brand=SPORTS`)).rows).toEqual([]);
+  expect((await body('/api/admin/reports/flows?from=2026-03-06&to=2026-04-30')).totals).toEqual({
+    spent: 0,
+    crossBrand: 0,
+    crossBrandPct: null,
+  });
+
+  // Members at TEA: B (￥300, 03-03) and A (￥50, 03-05), one order each.
+  const teaMembers = await body(`/api/admin/reports/members?${RANGE}&granularity=month&brand=TEA`);
+  expect(teaMembers.summary).toEqual({ newMembers: 4, buyers: 2, repeatBuyers: 0, repurchaseRatePct: 0, avgIntervalDays: null });
+  expect(teaMembers.periods).toEqual([
+    { period: '2026-02', newMembers: 4, buyers: 0, orders: 0, amountFen: 0 },
+    { period: '2026-03', newMembers: 0, buyers: 2, orders: 2, amountFen: 35000 },
+    { period: '2026-04', newMembers: 0, buyers: 0, orders: 0, amountFen: 0 },
+  ]);
+  // At S001: D once (02-10); A on 02-25 and 03-02, one gap of 5 days.
+  expect((await body(`/api/admin/reports/members?${RANGE}&store=S001`)).summary).toEqual({
+    newMembers: 4,
+    buyers: 2,
+    repeatBuyers: 1,
+    repurchaseRatePct: 50,
+    avgIntervalDays: 5,
+  });
+  // 03-01…03-04: A (03-02) and B (03-03); nobody joined.
+  const early = await body('/api/admin/reports/members?from=2026-03-01&to=2026-03-04');
+  expect(early.summary).toEqual({ newMembers: 0, buyers: 2, repeatBuyers: 0, repurchaseRatePct: 0, avgIntervalDays: null });
+  expect((early.periods as Array<{ period: string; buyers: number }>).map((p) => [p.period, p.buyers])).toEqual([
+    ['2026-03-01', 0],
+    ['2026-03-02', 1],
+    ['2026-03-03', 1],
+    ['2026-03-04', 0],
+  ]);
+  expect(early.tiers).toEqual([
+    { program: 'JIFEN', tier: 'bronze', tierName: '青铜', members: 2 },
+    { program: 'JIFEN', tier: 'silver', tierName: '白银', members: 2 },
+    { program: 'SPORT', tier: 'bronze', tierName: '青铜', members: 1 },
+  ]);
+  // Both upgrades fell in the range (A on 03-02, B on 03-03); none in SPORT.
+  expect(early.tierMovement).toEqual([{ program: 'JIFEN', fromTier: 'bronze', toTier: 'silver', direction: 'up', members: 2 }]);
+  expect((await body('/api/admin/reports/members?from=2026-03-04&to=2026-04-30&program=SPORT')).tierMovement).toEqual([]);
+
+  // RFM at TEA as of 04-01: A bought there once (￥50) and B once (￥300, ￥150 refunded): both new.
+  const rfmTea = await body('/api/admin/reports/rfm?from=2026-02-01&to=2026-03-31&brand=TEA');
+  expect(rfmTea.totals).toEqual({ members: 2, yellow: 0, red: 0 });
+  const items = (rfmTea.members as { items: Array<Record<string, unknown>> }).items;
+  expect(items.map((i) => [i.memberId, i.segment, i.churn, i.orders, i.amountFen]).sort()).toEqual(
+    [
+      [members.A, 'new', null, 1, 5000],
+      [members.B, 'new', null, 1, 15000],
+    ].sort(),
+  );
+
+  // Campaigns: spring applies to FRESH only.
+  expect((await body(`/api/admin/reports/campaigns?${RANGE}&store=S001`)).rows).toMatchObject([{ campaign: 'spring', points: 200 }]);
+
+  // NPS: A 10 (FRESH, 03-02), B 3 (TEA, answered 03-04), C 8 (SPORTS, answered 03-11).
+  const npsOf = async (query: string) => (await body(`/api/admin/reports/nps?${query}`)).summary;
+  expect(await npsOf(`${RANGE}&brand=TEA`)).toEqual({ responses: 1, promoters: 0, passives: 0, detractors: 1, nps: -100 });
+  expect(await npsOf(`${RANGE}&store=S001`)).toEqual({ responses: 1, promoters: 1, passives: 0, detractors: 0, nps: 100 });
+  expect(await npsOf(`${RANGE}&store=S201`)).toEqual({ responses: 1, promoters: 0, passives: 1, detractors: 0, nps: 0 });
+  // (0 promoters − 1 detractor) / 2 answers
+  expect(await npsOf('from=2026-03-03&to=2026-03-31')).toEqual({ responses: 2, promoters: 0, passives: 1, detractors: 1, nps: -50 });
+  expect(await npsOf('from=2026-03-01&to=2026-03-03')).toEqual({ responses: 1, promoters: 1, passives: 0, detractors: 0, nps: 100 });
+  const byDay = await body('/api/admin/reports/nps?from=2026-03-02&to=2026-03-04');
+  expect((byDay.periods as Array<{ period: string; nps: number | null }>).map((p) => [p.period, p.nps])).toEqual([
+    ['2026-03-02', 100],
+    ['2026-03-03', null],
+    ['2026-03-04', -100],
+  ]);
+}
+
+/** JSON keys of each CSV table, where they differ from the table's name. */
+const JSON_KEY: Record<string, string> = { tier_movement: 'tierMovement' };
+const TABLES: Record<string, string[]> = {
+  liability: ['rows', 'movement'],
+  inflation: ['rows'],
+  flows: ['rows'],
+  members: ['periods', 'tiers', 'tier_movement'],
+  rfm: ['segments', 'members'],
+  campaigns: ['rows'],
+  nps: ['periods', 'brands'],
+};
+
 describe('reports, live from the ledger', () => {
   let live: Record<string, unknown>;
   beforeAll(async () => {
@@ -391,6 +530,31 @@ describe('reports, live from the ledger', () => {
 
   it('200 with the hand-computed figures of every report', () => {
     checkFigures(live);
+  });
+
+  it('filters by date range, brand and store: the hand-computed figures of each report', async () => {
+    await checkFiltered();
+  });
+
+  it('every table of every report streams as CSV with the very rows of the JSON answer', async () => {
+    for (const [name, tables] of Object.entries(TABLES)) {
+      const query = name === 'rfm' ? 'from=2026-02-01&to=2026-03-31' : `${RANGE}&granularity=month`;
+      const json = (await get(`/api/admin/reports/${name}?${query}`)).body as Record<string, unknown>;
+      for (const table of tables) {
+        const res = await csv(`/api/admin/reports/${name}?${query}&format=csv&table=${table}`);
+        expect([name, table, res.status]).toEqual([name, table, 200]);
+        const [head, ...lines] = csvRows(res.text);
+        const value = json[JSON_KEY[table] ?? table];
+        const rows = (table === 'members' ? (value as { items: unknown[] }).items : value) as Array<Record<string, unknown>>;
+        expect(rows.length).toBeGreaterThan(0);
+        // The test data has no commas or quotes in any cell: a plain split reads it back.
+        expect([name, table, lines]).toEqual([
+          name,
+          table,
+          rows.map((r) => head!.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c])))),
+        ]);
+      }
+    }
   });
 
   it('filters by brand: TEA issued 349, took 150 back, and 100 points were spent there', async () => {
@@ -510,12 +674,15 @@ describe('reports, live from the ledger', () => {
   });
 
   it('exports personal data only to a role with reports.personal, and audits it', async () => {
+    const exports = async () => s.testDb.db.kysely.selectFrom('audit_log').selectAll().where('action', '=', 'report.pii.export').execute();
+    const before = (await exports()).length;
     const res = await csv('/api/admin/reports/rfm?from=2026-02-01&to=2026-03-31&format=csv&table=members');
     const rows = csvRows(res.text);
     expect(rows[0]?.slice(-2)).toEqual(['phone', 'name']);
     expect(rows.find((r) => r[0] === String(members.B))?.slice(-2)).toEqual([PHONES.B, '会员B']);
-    const audit = await s.testDb.db.kysely.selectFrom('audit_log').selectAll().where('action', '=', 'report.pii.export').execute();
-    expect(audit).toHaveLength(1);
+    const audit = await exports();
+    expect(audit).toHaveLength(before + 1);
+    for (const a of audit) expect(a).toMatchObject({ actor: 'staff:hq-admin', target: 'report:rfm' });
   });
 
   describe('403 FORBIDDEN outside the role', () => {
@@ -540,6 +707,19 @@ describe('reports, live from the ledger', () => {
       for (const name of read) expect((await get(`/api/admin/reports/${name}`, tokens.marketing)).status).toBe(200);
     });
 
+    it('auditor: every report, the member list without personal data', async () => {
+      for (const name of [...finance, ...read]) expect((await get(`/api/admin/reports/${name}?${RANGE}`, tokens.auditor)).status).toBe(200);
+      const rfm = (await get('/api/admin/reports/rfm?from=2026-02-01&to=2026-03-31', tokens.auditor)).body as {
+        members: { items: Array<Record<string, unknown>> };
+      };
+      expect(rfm.members.items).toHaveLength(4);
+      for (const item of rfm.members.items) {
+        expect(item).not.toHaveProperty('phone');
+        expect(item).not.toHaveProperty('name');
+      }
+      expect(JSON.stringify(rfm)).not.toContain('1380000000');
+    });
+
     it('finance: every aggregate, but no member list (JSON without it, CSV refused)', async () => {
       for (const name of [...finance, ...read]) expect((await get(`/api/admin/reports/${name}?${RANGE}`, tokens.finance)).status).toBe(200);
       const rfm = (await get(`/api/admin/reports/rfm?${RANGE}`, tokens.finance)).body as Record<string, unknown>;
@@ -560,6 +740,7 @@ describe('reports from the rollup summaries', () => {
     const after = await everything();
     expect(after).toEqual(before);
     checkFigures(after);
+    await checkFiltered();
     const body = (await get(`/api/admin/reports/flows?${RANGE}`)).body as { summarisedThrough: string };
     expect(body.summarisedThrough).toBe('2026-05-01');
   });

@@ -55,6 +55,24 @@ describe('POST /api/member/nps', () => {
     const res = await mei.call('POST', '/api/member/nps', { score: 11 });
     expect(res.status).toBe(400);
     expect(errorCode(res)).toBe('VALIDATION_FAILED');
+    for (const body of [
+      { score: -1 },
+      { score: 7.5 },
+      { score: '9' },
+      {},
+      { score: 5, comment: '好'.repeat(501) },
+      { score: 5, orderId: 0 },
+    ]) {
+      const bad = await mei.call('POST', '/api/member/nps', body);
+      expect([JSON.stringify(body).slice(0, 40), bad.status, errorCode(bad)]).toEqual([
+        JSON.stringify(body).slice(0, 40),
+        400,
+        'VALIDATION_FAILED',
+      ]);
+    }
+    expect(await rig.s.testDb.db.kysely.selectFrom('nps_response').selectAll().where('member_id', '=', mei.member.id).execute()).toEqual(
+      [],
+    );
     expect((await rig.s.request('POST', '/api/member/nps', { score: 5 })).status).toBe(401);
     const guest = await login(rig, 'nps-guest');
     const unregistered = await guest.call('POST', '/api/member/nps', { score: 5 });

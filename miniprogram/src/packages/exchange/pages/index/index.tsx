@@ -4,6 +4,7 @@ import type { ExchangeRateView, ExchangeResponse } from '@jifen/shared';
 import { useRef, useState } from 'react';
 import { zh } from '../../../../i18n/zh';
 import { ErrorNotice } from '../../../../components/ErrorNotice';
+import { buttonState } from '../../../../lib/button';
 import { exchangePoints, listExchangeRates, previewExchange } from '../../../../services/exchange';
 import { newIdempotencyKey } from '../../../../services/request';
 import './index.scss';
@@ -105,7 +106,7 @@ export default function Exchange() {
               </Text>
             ) : null}
           </View>
-          <Button id="exchange-submit" className="btn-primary" loading={busy} disabled={busy} onClick={() => void submit()}>
+          <Button id="exchange-submit" {...buttonState('btn-primary', busy)} loading={busy} onClick={() => void submit()}>
             {zh.exchange.submit}
           </Button>
         </View>

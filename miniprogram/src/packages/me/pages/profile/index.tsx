@@ -104,7 +104,7 @@ export default function Profile() {
           {row('me-birthday', zh.me.birthday, me.birthday)}
           {row('me-tier', zh.me.tier, zh.home.tier(me.tier.name))}
           {row('me-referral', zh.me.referralCode, me.referralCode)}
-          <View className="row">
+          <View className="row me__actions">
             <Button
               id="me-copy-referral"
               size="mini"

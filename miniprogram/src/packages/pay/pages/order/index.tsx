@@ -3,7 +3,9 @@ import { Button, Input, Text, View } from '@tarojs/components';
 import { useRef, useState } from 'react';
 import { zh } from '../../../../i18n/zh';
 import { ErrorNotice } from '../../../../components/ErrorNotice';
+import { NpsQuestion } from '../../../../components/NpsQuestion';
 import { Price } from '../../../../components/Price';
+import { buttonState } from '../../../../lib/button';
 import { getOrder, orderRefFrom, payOrder, waitForSettlement, type OrderView } from '../../../../services/orders';
 import { scan } from '../../../../services/platform';
 import { ROUTES } from '../../../../routes';
@@ -167,13 +169,7 @@ export default function PayOrder() {
             </Text>
           ) : null}
           {order.status === 'pending' ? (
-            <Button
-              id="order-pay"
-              className="btn-primary"
-              loading={phase !== 'idle'}
-              disabled={phase !== 'idle'}
-              onClick={() => void pay()}
-            >
+            <Button id="order-pay" {...buttonState('btn-primary', phase !== 'idle')} loading={phase !== 'idle'} onClick={() => void pay()}>
               {phase === 'paying' ? zh.pay.paying : phase === 'confirming' ? zh.pay.confirming : zh.pay.payButton}
             </Button>
           ) : null}
@@ -194,6 +190,8 @@ export default function PayOrder() {
           ) : null}
         </View>
       ) : null}
+
+      {order?.status === 'paid' ? <NpsQuestion orderId={order.orderId} /> : null}
 
       <ErrorNotice id="order-error" error={error} />
     </View>

@@ -5,6 +5,7 @@ import { useRef, useState } from 'react';
 import { zh } from '../../../../i18n/zh';
 import { ErrorNotice } from '../../../../components/ErrorNotice';
 import { QrCode } from '../../../../components/QrCode';
+import { buttonState } from '../../../../lib/button';
 import { displayDate } from '../../../../lib/dates';
 import { newIdempotencyKey } from '../../../../services/request';
 import { listRewards, redeemReward } from '../../../../services/rewards';
@@ -103,8 +104,7 @@ export default function Catalogue() {
           ) : null}
           <Button
             id={`reward-redeem-${r.id}`}
-            className="btn-primary"
-            disabled={!r.available || busyId !== null}
+            {...buttonState('btn-primary', !r.available || busyId !== null)}
             loading={busyId === r.id}
             onClick={() => void redeem(r)}
           >

@@ -4,6 +4,7 @@ import type { ClaimResponse } from '@jifen/shared';
 import { useState } from 'react';
 import { zh } from '../../../../i18n/zh';
 import { ErrorNotice } from '../../../../components/ErrorNotice';
+import { buttonState } from '../../../../lib/button';
 import { claimCode, classifyCode } from '../../../../services/claims';
 import { orderRefFrom } from '../../../../services/orders';
 import { scan } from '../../../../services/platform';
@@ -66,11 +67,11 @@ export default function Claim() {
   return (
     <View className="page claim">
       <Text className="muted">{zh.claim.intro}</Text>
-      <Button id="claim-scan" className="btn-primary" disabled={busy} onClick={() => void scanAndClaim()}>
+      <Button id="claim-scan" {...buttonState('btn-primary', busy)} onClick={() => void scanAndClaim()}>
         {zh.claim.scan}
       </Button>
 
-      <View className="field">
+      <View className="card field">
         <Text className="field__label">{zh.claim.inputLabel}</Text>
         <Input
           id="claim-code-input"
@@ -82,10 +83,10 @@ export default function Claim() {
           onInput={(e) => setCode(e.detail.value)}
           onConfirm={() => void submit(code)}
         />
+        <Button id="claim-submit" {...buttonState('btn-secondary', busy)} loading={busy} onClick={() => void submit(code)}>
+          {busy ? zh.claim.submitting : zh.claim.submit}
+        </Button>
       </View>
-      <Button id="claim-submit" className="btn-secondary" loading={busy} disabled={busy} onClick={() => void submit(code)}>
-        {busy ? zh.claim.submitting : zh.claim.submit}
-      </Button>
 
       {note ? (
         <Text id="claim-note" className="muted claim__note">
