@@ -1,5 +1,5 @@
 /** A program's stored configuration, parsed with the shared schemas. */
-import { ExpiryPolicySchema, checkRuleSet, TierSetSchema, expiresAt, toIsoUtc } from '@jifen/shared';
+import { ExpiryPolicySchema, TierSetSchema, checkRuleSet, expiresAt, parseOnce, toIsoUtc } from '@jifen/shared';
 import type { ExpiryPolicy, RuleSet, TierSet } from '@jifen/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -31,7 +31,7 @@ export function programConfig(row: ProgramRow): ProgramConfig {
     pointValueFen: row.point_value_fen,
     expiry: ExpiryPolicySchema.parse(JSON.parse(row.expiry_policy)),
     returnWindowDays: row.return_window_days,
-    tiers: TierSetSchema.parse(JSON.parse(row.tier_set)),
+    tiers: parseOnce(TierSetSchema, JSON.parse(row.tier_set), 'tier_set'),
     // Added by 0004 (ProgramHqColumns); SELECT * returns it, rows built by hand may not carry it.
     maxPointsSharePercent:
       (row as ProgramRow & { max_points_share_percent?: number }).max_points_share_percent ?? DEFAULT_MAX_POINTS_SHARE_PERCENT,

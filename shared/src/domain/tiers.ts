@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { JifenError } from '../errors.js';
 import { fen, formatYuan, type Fen } from './money.js';
-import { CodeSchema, NonNegativeIntSchema, parseOrThrow } from './rules/schema.js';
+import { CodeSchema, NonNegativeIntSchema, parseOnce, parseOrThrow } from './rules/schema.js';
 import { IsoInstantSchema, addMonthsChina, chinaDate, parseInstant } from './time.js';
 
 export const TierSchema = z.strictObject({
@@ -86,7 +86,7 @@ function deepFreeze<T>(value: T): T {
  * @throws JifenError VALIDATION_FAILED if the tier set is invalid or growth is not a non-negative integer.
  */
 export function tierForGrowth(tiers: TierSet, growth: number): Tier {
-  const set = parseOrThrow(TierSetSchema, tiers, 'tiers');
+  const set = parseOnce(TierSetSchema, tiers, 'tiers');
   return set.tiers[indexForGrowth(set, checkGrowth(growth, 'growth'))] as Tier;
 }
 
@@ -112,7 +112,7 @@ export interface TierProgress {
  *   non-negative integer.
  */
 export function progressToNext(tiers: TierSet, growth: number, growthPerYuan: number): TierProgress {
-  const set = parseOrThrow(TierSetSchema, tiers, 'tiers');
+  const set = parseOnce(TierSetSchema, tiers, 'tiers');
   const g = checkGrowth(growth, 'growth');
   const perYuan = checkGrowth(growthPerYuan, 'growthPerYuan');
   const i = indexForGrowth(set, g);
@@ -149,7 +149,7 @@ export function progressToNext(tiers: TierSet, growth: number, growthPerYuan: nu
  *   or growth is not a non-negative integer.
  */
 export function upgradeOnGrowth(tiers: TierSet, currentCode: string, growth: number): string | null {
-  const set = parseOrThrow(TierSetSchema, tiers, 'tiers');
+  const set = parseOnce(TierSetSchema, tiers, 'tiers');
   const current = indexOfCode(set, currentCode);
   const target = indexForGrowth(set, checkGrowth(growth, 'growth'));
   return target > current ? (set.tiers[target] as Tier).code : null;
@@ -197,7 +197,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  *   one of the tiers, or rollingGrowth12m is not a non-negative integer.
  */
 export function monthlyReview(input: MonthlyReviewInput): MonthlyReviewResult {
-  const set = parseOrThrow(TierSetSchema, input.tiers, 'tiers');
+  const set = parseOnce(TierSetSchema, input.tiers, 'tiers');
   const growth = checkGrowth(input.rollingGrowth12m, 'rollingGrowth12m');
   const since = parseInstant(parseOrThrow(IsoInstantSchema, input.tierSince, 'tierSince'));
   const asOf = parseInstant(parseOrThrow(IsoInstantSchema, input.asOf, 'asOf'));

@@ -186,8 +186,8 @@ export const RuleSetSchema = z
 /** A parsed RuleSet (all defaults filled in). */
 export type RuleSet = z.output<typeof RuleSetSchema>;
 
-/** Rule sets that passed RuleSetSchema and were frozen: the engine does not parse them again. */
-const checkedRuleSets = new WeakSet<object>();
+/** Values each schema has already accepted, frozen so they cannot change afterwards. */
+const checked = new WeakMap<z.ZodType, WeakSet<object>>();
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -198,14 +198,23 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Parses a rule set once for repeated evaluation: the result is deeply frozen and remembered, so
- * `evaluateEarning` skips the schema on it (settlement evaluates the same cached set on every order).
+ * Parses a configuration value (a rule set, a tier set) once for repeated use: the result is deeply
+ * frozen and remembered, and passing it again returns it without running the schema. Settlement
+ * and the till evaluate the same cached program configuration on every request.
+ * @throws JifenError VALIDATION_FAILED, like parseOrThrow.
  */
+export function parseOnce<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  let seen = checked.get(schema);
+  if (!seen) checked.set(schema, (seen = new WeakSet()));
+  if (value !== null && typeof value === 'object' && seen.has(value)) return value as z.output<S>;
+  const parsed = deepFreeze(parseOrThrow(schema, value, what));
+  if (parsed !== null && typeof parsed === 'object') seen.add(parsed);
+  return parsed;
+}
+
+/** A rule set parsed once (see parseOnce): `evaluateEarning` skips the schema on it. */
 export function checkRuleSet(value: unknown): RuleSet {
-  if (value !== null && typeof value === 'object' && checkedRuleSets.has(value)) return value as RuleSet;
-  const rules = deepFreeze(parseOrThrow(RuleSetSchema, value, 'ruleSet'));
-  checkedRuleSets.add(rules);
-  return rules;
+  return parseOnce(RuleSetSchema, value, 'ruleSet');
 }
 /** What HQ may submit: every field optional. */
 export type RuleSetInput = z.input<typeof RuleSetSchema>;
