@@ -11,6 +11,7 @@ export { FakePosApi, FAKE_MEMBER, FAKE_PRODUCTS } from './shared/fake-pos-api.js
 export { createKioskService } from './main/service.js';
 export type { KioskService, KioskServiceOptions } from './main/service.js';
 export { HttpPosApi } from './main/http-pos-api.js';
+export { WATCH_MS } from './main/pos.js';
 export { ChannelTable } from './main/ipc.js';
 export { startHostServer } from './host/server.js';
 export type { HostServer, HostServerOptions } from './host/server.js';

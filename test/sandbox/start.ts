@@ -1,7 +1,7 @@
 /**
  * `pnpm start`: the sandbox, a new user's first look at Jifen. One command brings up the server on
- * an embedded SQLite file under ./data (or DATABASE_URL), loads the demo group, and prints every
- * URL and demo credential. Ctrl-C stops all of it.
+ * an embedded SQLite file under ./data (or DATABASE_URL), loads the demo group, starts a till (the
+ * kiosk in browser mode) and prints every URL and demo credential. Ctrl-C stops all of it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { PersonalDataCipher, loadConfig, openDatabase, seedDemo, startServer, DE
 import { startVirtualPrinter } from '../sim/printer/index.js';
 import { PLACEHOLDER, ensureH5TestBuild } from '../e2e/miniprogram-h5.js';
 import { serveStatic } from './h5.js';
+import { startSandboxKiosk, type SandboxKiosk } from './kiosk.js';
 import { KEY_FILES, startWechatSimulator } from '../sim/wechat/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -95,6 +96,20 @@ async function main(): Promise<void> {
     .execute();
   const idOf = (name: string) => demo.find((m) => m.name === name)?.id;
   const [adminUser, adminPass] = (config.JIFEN_BOOTSTRAP_ADMIN ?? ':').split(/:(.*)/s);
+  // The till of store S001 in a browser (kiosk/src/host), printing to the virtual printer.
+  let kiosk: SandboxKiosk | null = null;
+  let kioskNote = '';
+  try {
+    kiosk = await startSandboxKiosk({
+      dataDir: DATA,
+      port: port('KIOSK_PORT', 3200),
+      serverUrl: server.url,
+      printerUri: printer.uri,
+      admin: { username: adminUser ?? '', password: adminPass ?? '' },
+    });
+  } catch (err) {
+    kioskNote = `not started: ${err instanceof Error ? err.message : String(err)}`;
+  }
   const first = { id: idOf(DEMO_MEMBERS[0].name) };
   const S = server.url;
   const lines = [
@@ -110,6 +125,7 @@ async function main(): Promise<void> {
     `  Demo group    programs JIFEN (集团通用积分) and SPORT (悦动积分); stores S001 S002 S101 S201`,
     `  Demo members  ${DEMO_MEMBERS.map((m) => `${m.name} ${m.phone} (id ${idOf(m.name) ?? '?'})`).join(' · ')}`,
     `  Till staff    ${DEMO_CASHIERS.map((c) => `${c.username} PIN ${c.pin} (${c.storeCode})`).join(' · ')}   (kiosk sign-in)`,
+    `  Kiosk         ${kiosk ? `${kiosk.url}   (the till of S001 in a browser: sign in as cashier, PIN 1234; a USB barcode scanner works as a keyboard)` : kioskNote}`,
     '',
     '  Try it:',
     `    TOKEN=$(curl -s -X POST ${server.url}/api/admin/session -H 'content-type: application/json' \\`,
@@ -131,6 +147,7 @@ async function main(): Promise<void> {
   ];
   console.log(lines.join('\n'));
   const stop = async () => {
+    await kiosk?.close();
     await server.close();
     await db.close();
     await sim.close();

@@ -110,7 +110,9 @@ export function parseHostArgs(argv: readonly string[]): HostArgs {
       case '--staff':
       case '--catalogue':
       case '--no-interim':
-        throw new UsageError(`${name} is gone: staff, PINs and the catalogue are HQ's, on the server (POST /api/admin/staff, PUT /api/admin/products)`);
+        throw new UsageError(
+          `${name} is gone: staff, PINs and the catalogue are HQ's, on the server (POST /api/admin/staff, PUT /api/admin/products)`,
+        );
       default:
         throw new UsageError(`unknown flag ${flag}`);
     }

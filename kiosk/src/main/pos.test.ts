@@ -13,6 +13,7 @@ import type { StatusReply } from './devices/transports.js';
 import { encodeText } from './devices/text-codec.js';
 import { createKioskService } from './service.js';
 import type { KioskService } from './service.js';
+import { terminalLabel } from './shift.js';
 
 const DRAWER_KICK = Buffer.from([0x1b, 0x70, 0x00, 0x19, 0xfa]);
 const TOKEN = 'test-terminal-token-0001';
@@ -180,6 +181,24 @@ describe('selling online', () => {
     expect(await failure('pos:checkout', request)).toBe('PAYMENT_UNKNOWN');
     expect(await call('pos:checkout', request)).toMatchObject({ state: 'completed' });
     expect(api.orderCount).toBe(1);
+  });
+});
+
+describe('the till’s name', () => {
+  it('drops the store’s name in front (the store heads the receipt); keeps any other name', () => {
+    expect(terminalLabel('鲜果坊 南京西路店 收银台', '鲜果坊 南京西路店')).toBe('收银台');
+    expect(terminalLabel('1号收银台', '鲜果坊 南京西路店')).toBe('1号收银台');
+    expect(terminalLabel('鲜果坊 南京西路店', '鲜果坊 南京西路店')).toBe('鲜果坊 南京西路店');
+  });
+});
+
+describe('the shift closed on the server', () => {
+  it('a sale answered SHIFT_CLOSED signs the cashier out: the next sale needs a sign-in', async () => {
+    api.failures.push(new PosApiError('SHIFT_CLOSED', 'this shift is closed: sign in again', { status: 409 }));
+    expect(await failure('pos:checkout', sale('sale-closed-0001', { method: 'cash', tenderedFen: 3000 }))).toBe('SHIFT_CLOSED');
+    expect(await call('shift:current')).toBeNull();
+    expect(await failure('pos:checkout', sale('sale-closed-0002', { method: 'cash', tenderedFen: 3000 }))).toBe('NOT_SIGNED_IN');
+    expect(printer.jobs()).toHaveLength(0);
   });
 });
 

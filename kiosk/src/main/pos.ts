@@ -74,7 +74,7 @@ const MAX_LINES = 200;
  * this interval plus one round trip (`pnpm kiosk:bench-receipt` measures it). One small indexed read per
  * interval per till showing a QR, only while the shopper pays.
  */
-export const WATCH_MS = 250;
+export const WATCH_MS = 200;
 
 export interface PosModule {
   /** Stops the payment watchers. */

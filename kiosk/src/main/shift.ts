@@ -124,6 +124,8 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
       info = null; // the store's name comes from the settings, the point value is unknown (no points spent)
     }
     const config = deps.config.get();
+    // Kept for what is shown and printed while the server cannot say (before sign-in, offline).
+    if (info && info.store.name !== config.storeName) await deps.config.update({ storeName: info.store.name });
     session = {
       terminalId: info?.terminalId ?? 0,
       view: {
@@ -132,7 +134,7 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
         store: info
           ? { name: info.store.name, ...(info.store.address ? { address: info.store.address } : {}) }
           : { name: config.storeName },
-        terminalLabel: info?.name ?? config.terminalLabel,
+        terminalLabel: info?.name ? terminalLabel(info.name, info.store.name) : config.terminalLabel,
         program: info
           ? {
               name: info.program.name,
@@ -171,4 +173,13 @@ export function setupShift(registrar: ChannelRegistrar, deps: ShiftModuleDeps): 
   });
 
   return { current: () => session, require, closedElsewhere };
+}
+
+/**
+ * The till's name as printed beside 终端: HQ's name for it without the store's name in front (the
+ * server names an unnamed till "<store> 收银台", and the store heads the receipt already).
+ */
+export function terminalLabel(name: string, storeName: string): string {
+  const rest = storeName && name.startsWith(storeName) ? name.slice(storeName.length).trim() : '';
+  return rest || name;
 }

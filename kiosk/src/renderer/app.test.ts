@@ -516,6 +516,86 @@ describe('offline banner', () => {
   });
 });
 
+describe('going offline mid-sale', () => {
+  const status = (online: boolean, pending = 0): QueueStatus => ({
+    online,
+    pending,
+    rejected: 0,
+    draining: false,
+    lastError: null,
+    lastSyncAt: null,
+  });
+
+  it('points switched on, then the server is lost: refused in Chinese, the toggle goes off, cash for the whole amount', async () => {
+    await startApp();
+    scan('6901234567892');
+    await settle();
+    scan('JFM1.1jpvidu2hjy.mx27hx4a.0123456789abcdef0123');
+    await settle(300);
+    q<HTMLInputElement>('use-points').click();
+    expect(text('payable')).toBe('￥7.50');
+    client.checkout.mockRejectedValueOnce(new KioskClientError('OFFLINE_POINTS', 'needs server'));
+    press('F4');
+    q('confirm-cash').click();
+    await settle();
+    fire('queue:onStatus', status(false));
+    expect(text('toasts')).toContain('网络已断开：暂不能使用积分抵扣');
+    expect(text('member-panel')).toContain(zh.pointsOfflineNote);
+    expect(text('payable')).toBe('￥15.00');
+    client.checkout.mockResolvedValueOnce(completed(1500, 0, { queued: true, deviceTime: true }));
+    press('F4');
+    q('confirm-cash').click();
+    await settle();
+    expect(client.checkout.mock.calls[1]?.[0]).not.toHaveProperty('redeemPoints');
+    expect(app.screenName).toBe('receipt');
+  });
+
+  it('the points toggle is switched off when the till learns it is offline', async () => {
+    await startApp();
+    scan('6901234567892');
+    await settle();
+    scan('JFM1.1jpvidu2hjy.mx27hx4a.0123456789abcdef0123');
+    await settle(300);
+    q<HTMLInputElement>('use-points').click();
+    expect(app.sale.usePoints).toBe(true);
+    fire('queue:onStatus', status(false, 1));
+    expect(app.sale.usePoints).toBe(false);
+    expect(text('payable')).toBe('￥15.00');
+  });
+
+  it('a phone number being typed keeps the focus when a scanned product’s line arrives meanwhile', async () => {
+    let answer: (p: typeof OJ) => void = () => undefined;
+    client.lookupProduct.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    await startApp();
+    scan('6901234567892');
+    press('F3');
+    keys('139', 120, null);
+    await settle(150);
+    answer(OJ);
+    await settle();
+    expect(text('qty-OJ')).toBe('1');
+    keys('00139000', 120, null);
+    await settle(150);
+    expect(document.activeElement).toBe(q('phone'));
+    expect(q<HTMLInputElement>('phone').value).toBe('13900139000');
+  });
+});
+
+describe('the shift closed on the server', () => {
+  it('a sale answered SHIFT_CLOSED signs the cashier out', async () => {
+    client.checkout.mockRejectedValue(new KioskClientError('SHIFT_CLOSED', 'closed'));
+    await startApp();
+    scan('6901234567892');
+    await settle();
+    press('F4');
+    q('confirm-cash').click();
+    await settle();
+    expect(text('toasts')).toContain('本班次已交班，请重新登录');
+    expect(app.screenName).toBe('signIn');
+    expect(app.session).toBeNull();
+  });
+});
+
 describe('closing the shift', () => {
   it('shows the figures, takes the counted cash and prints the Z-report', async () => {
     const report = {

@@ -35,6 +35,8 @@ export interface Screen {
   onKey?(event: KeyboardEvent): boolean;
   /** Called after the screen is in the document. */
   focus?(): void;
+  /** The offline queue's status changed (online ↔ offline, queue length). */
+  onQueue?(queue: QueueStatus): void;
   dispose?(): void;
 }
 
@@ -166,6 +168,12 @@ export class KioskApp {
 
   setSession(session: SessionView | null): void {
     this.session = session;
+    if (session) {
+      // Signed in: a wrong-PIN message from a moment ago no longer applies.
+      this.clearErrors();
+      // The store's name from the server heads the screen after the shift too (not the set-up default).
+      if (this.config) this.config = { ...this.config, storeName: session.store.name };
+    }
     this.renderHeader();
   }
 
@@ -174,8 +182,11 @@ export class KioskApp {
   }
 
   setQueue(queue: QueueStatus): void {
+    // Back online: the offline refusals shown a moment ago no longer apply.
+    if (queue.online && this.queue && !this.queue.online) this.clearErrors();
     this.queue = queue;
     this.renderBanner();
+    this.screen?.onQueue?.(queue);
   }
 
   setPrinter(printer: PrinterStatusView): void {
@@ -191,6 +202,10 @@ export class KioskApp {
     const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
     this.toasts.appendChild(el);
     this.win.setTimeout(() => el.remove(), kind === 'error' ? 6_000 : 3_000);
+  }
+
+  private clearErrors(): void {
+    for (const t of this.toasts.querySelectorAll('.toast-error')) t.remove();
   }
 
   error(err: unknown): void {

@@ -219,7 +219,7 @@ export const zh = {
 
   errors: {
     OFFLINE_WECHAT: '网络已断开：微信支付暂不可用，请收取现金',
-    OFFLINE_POINTS: '网络已断开：暂不能使用积分抵扣，请关闭积分抵扣后收取现金',
+    OFFLINE_POINTS: '网络已断开：暂不能使用积分抵扣，已改为全额收款，请收取现金',
     OFFLINE_REFUND: '网络已断开：退款需联网，请稍后再试',
     OFFLINE_VOUCHER: '网络已断开：兑换券核销需联网，请稍后再试',
     OFFLINE_SIGN_IN: '网络已断开：登录需联网',

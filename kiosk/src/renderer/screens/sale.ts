@@ -35,6 +35,7 @@ export function saleScreen(app: KioskApp): Screen {
   });
   let previewTimer: number | null = null;
   let disposed = false;
+  let wasOffline = app.isOffline();
   const subs: (() => void)[] = [];
 
   // ---------------------------------------------------------------- rendering
@@ -98,6 +99,10 @@ export function saleScreen(app: KioskApp): Screen {
   const renderMember = (): void => {
     const m = sale.member;
     if (!m) {
+      // Redrawn while the cashier types a phone number (a scanned product's line arrived): the input is
+      // moved, not rebuilt, and must keep the focus and caret, or the next keys land nowhere.
+      const typing = app.win.document.activeElement === phone;
+      const caret = [phone.selectionStart, phone.selectionEnd] as const;
       fill(
         memberEl,
         h('h3', {}, zh.member),
@@ -109,6 +114,10 @@ export function saleScreen(app: KioskApp): Screen {
           h('button', { 'data-testid': 'lookup-phone', onclick: () => void lookupPhone() }, zh.lookup, h('kbd', {}, 'F3')),
         ),
       );
+      if (typing) {
+        phone.focus();
+        if (caret[0] !== null && caret[1] !== null) phone.setSelectionRange(caret[0], caret[1]);
+      }
       return;
     }
     const v = m.view;
@@ -314,6 +323,8 @@ export function saleScreen(app: KioskApp): Screen {
         return null;
       }
       if (!KEEP_ID.has(code)) sale.renew();
+      // Points cannot be spent offline: the toggle is off now, so the next try is a plain cash sale.
+      if (code === 'OFFLINE_POINTS') change(() => (sale.usePoints = false), false);
       app.error(err);
       return null;
     }
@@ -568,6 +579,16 @@ export function saleScreen(app: KioskApp): Screen {
         default:
           return false;
       }
+    },
+    onQueue(queue) {
+      // Going offline hides the points toggle (spending needs the server): it must not stay on unseen.
+      // Redrawn only when online ↔ offline flips, so a phone number being typed keeps its focus.
+      const offline = !queue.online;
+      if (offline === wasOffline) return;
+      wasOffline = offline;
+      change(() => {
+        if (offline) sale.usePoints = false;
+      }, !offline);
     },
     dispose() {
       disposed = true;
