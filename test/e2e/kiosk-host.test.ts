@@ -9,26 +9,10 @@
  * retry), and the server killed mid-shift (cash sales journaled with device time, then each settled once
  * when it is back). The same flows through the cashier UI in Chromium: kiosk.test.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpBridge, createKioskClient, createKioskService, startHostServer } from '@jifen/kiosk';
-import type { CheckoutRequest, HostServer, KioskClient, KioskService, SaleOutcome } from '@jifen/kiosk';
-import { startVirtualPrinter, type VirtualPrinter } from '../sim/printer/index.js';
-import { startWechatSimulator, type WechatSimulator } from '../sim/wechat/index.js';
-import {
-  baseEnv,
-  createTestDatabase,
-  freePort,
-  issueTerminal,
-  runJifen,
-  serverProcess,
-  waitFor,
-  wechatEnv,
-  type ServerProcess,
-  type TestDatabase,
-} from './support.js';
+import type { CheckoutRequest, KioskClient, SaleOutcome } from '@jifen/kiosk';
+import { startKioskOnServer, type KioskOnServer } from './kiosk-support.js';
+import { waitFor } from './support.js';
 
 type Completed = Extract<SaleOutcome, { state: 'completed' }>;
 
@@ -54,59 +38,26 @@ function completed(outcome: SaleOutcome): Completed {
 }
 
 describe('kiosk host against the real server, the WeChat simulator and the virtual printer', () => {
-  let db: TestDatabase | undefined;
-  let sim: WechatSimulator | undefined;
-  let server: ServerProcess | undefined;
-  let printer: VirtualPrinter | undefined;
-  let service: KioskService | undefined;
-  let host: HostServer | undefined;
-  let dataDir = '';
+  let rig: KioskOnServer | undefined;
   let client: KioskClient;
   const tag = `kh${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    sim = await startWechatSimulator({
-      port: 0,
-      timeFactor: 0.01,
-      allowHttpNotifyUrl: true,
-      keyMode: 'publicKey',
-      refund: { autoOutcome: 'SUCCESS', delayMs: 50 },
-    });
-    const port = await freePort();
-    const env = { ...baseEnv(db.url), ...wechatEnv(sim, `http://127.0.0.1:${port}`) };
-    const seeded = await runJifen(['seed', '--demo'], env);
-    expect(seeded.code, seeded.stderr).toBe(0);
-    server = serverProcess('jifen', port, env);
-    await server.start();
-    const till = await issueTerminal(server.url);
-    printer = await startVirtualPrinter({ port: 0 });
-    dataDir = await mkdtemp(join(tmpdir(), 'kiosk-e2e-'));
-    service = await createKioskService({
-      dataDir,
-      // Native QR on receipts, so the virtual printer can read the claim code's payload.
-      configOverrides: { serverUrl: server.url, terminalToken: till, printerUri: printer.uri, qr: 'native', paper: '80mm' },
-      watchMs: 100,
+    rig = await startKioskOnServer({
+      dataDirPrefix: 'kiosk-e2e-',
+      sim: { refund: { autoOutcome: 'SUCCESS', delayMs: 50 } },
       queue: { retryMs: 200, retryMaxMs: 1_000, probeMs: 300 },
-      log: () => undefined,
     });
-    host = await startHostServer({ table: service.table, rendererDir: dataDir, port: 0 });
-    client = createKioskClient(createHttpBridge({ base: host.url.replace(/\/$/, '') }));
+    client = rig.client;
     await client.signIn({ username: 'cashier', pin: '1234', openingFloatFen: 20000 });
   }, 180_000);
 
   afterAll(async () => {
-    await host?.close();
-    await service?.close();
-    await printer?.close();
-    await server?.stop('SIGTERM').catch(() => undefined);
-    await sim?.close();
-    await db?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await rig?.close();
   }, 60_000);
 
   it('a cash sale with no member: settled by the server, receipt with the claim QR printed, drawer kicked', async () => {
-    const p = printer!;
+    const p = rig!.printer;
     const product = await client.lookupProduct(OJ.barcode!);
     expect(product).toMatchObject({ sku: OJ.sku });
     const outcome = completed(await client.checkout(basket(`${tag}-cash`, { method: 'cash', tenderedFen: 5000 })));
@@ -123,7 +74,7 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
   });
 
   it('a Native QR sale for a member: pending until the shopper pays at WeChat, then printed once with the member', async () => {
-    const p = printer!;
+    const p = rig!.printer;
     const member = await client.lookupMember({ phone: '13900139000' });
     expect(member).toMatchObject({ maskedPhone: '139****9000' });
     const waiting = await client.checkout(
@@ -132,7 +83,7 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
     if (waiting.state !== 'awaiting_payment') throw new Error(waiting.state);
     expect(waiting.order.codeUrl).toMatch(/^weixin:\/\//);
     expect(waiting.qrSvg).toMatch(/^<svg/);
-    sim!.pay(waiting.order.outTradeNo, { openid: 'o-kiosk-e2e' });
+    rig!.sim.pay(waiting.order.outTradeNo, { openid: 'o-kiosk-e2e' });
     const done = await waitFor(
       async () => {
         const s = await client.saleStatus(`${tag}-qr`);
@@ -150,7 +101,7 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
   });
 
   it('a payment-code sale and a partial refund of it, back to WeChat, with a refund slip', async () => {
-    const p = printer!;
+    const p = rig!.printer;
     const sale = completed(await client.checkout(basket(`${tag}-code`, { method: 'wechat_code', authCode: '134567890123456789' })));
     expect(sale.order).toMatchObject({ status: 'paid' });
     const order = await client.findOrder(sale.order!.receiptCode ?? sale.order!.outTradeNo);
@@ -166,7 +117,7 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
   });
 
   it('paper out: the receipt is held (nothing printed) and prints once after the paper is changed', async () => {
-    const p = printer!;
+    const p = rig!.printer;
     p.setState('paper_out');
     const before = p.jobs.length;
     const outcome = completed(await client.checkout(basket(`${tag}-paper`, { method: 'cash', tenderedFen: 3990 })));
@@ -182,8 +133,8 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
   });
 
   it('the server killed mid-shift: cash sales are journaled with device time, WeChat is refused, and each is settled once when it is back', async () => {
-    const srv = server!;
-    const p = printer!;
+    const srv = rig!.server;
+    const p = rig!.printer;
     await srv.stop('SIGKILL');
     const ids = [1, 2, 3].map((n) => `${tag}-offline-${n}`);
     for (const id of ids) {
@@ -206,7 +157,7 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
       20_000,
       async () => JSON.stringify(await client.queueStatus()),
     );
-    const rows = await db!.rows<{ client_order_id: string; status: string; n: number }>(
+    const rows = await rig!.db.rows<{ client_order_id: string; status: string; n: number }>(
       `SELECT client_order_id, status, COUNT(*) OVER (PARTITION BY client_order_id) AS n FROM pay_order WHERE client_order_id IN (?, ?, ?) ORDER BY id`,
       ids,
     );
@@ -214,7 +165,9 @@ describe('kiosk host against the real server, the WeChat simulator and the virtu
     expect(rows.every((r) => r.status === 'paid' && Number(r.n) === 1)).toBe(true);
     // Draining again (the banner's 立即同步) sends nothing new.
     await client.drainQueue();
-    const count = await db!.rows<{ n: number }>(`SELECT COUNT(*) AS n FROM pay_order WHERE client_order_id LIKE ?`, [`${tag}-offline-%`]);
+    const count = await rig!.db.rows<{ n: number }>(`SELECT COUNT(*) AS n FROM pay_order WHERE client_order_id LIKE ?`, [
+      `${tag}-offline-%`,
+    ]);
     expect(Number(count[0]?.n)).toBe(3);
   }, 60_000);
 });

@@ -4,25 +4,9 @@
  * X and Z reports) is answered by the real server (`pnpm jifen serve` on MariaDB, a child process) — an
  * endpoint it lacked would fail here as ENDPOINT_MISSING. With the WeChat simulator and the virtual printer.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpBridge, createKioskClient, createKioskService, startHostServer } from '@jifen/kiosk';
-import type { CheckoutRequest, HostServer, KioskClient, KioskService, SaleOutcome } from '@jifen/kiosk';
-import { startVirtualPrinter, type VirtualPrinter } from '../sim/printer/index.js';
-import { startWechatSimulator, type WechatSimulator } from '../sim/wechat/index.js';
-import {
-  baseEnv,
-  createTestDatabase,
-  freePort,
-  issueTerminal,
-  runJifen,
-  serverProcess,
-  wechatEnv,
-  type ServerProcess,
-  type TestDatabase,
-} from './support.js';
+import type { CheckoutRequest, KioskClient, SaleOutcome } from '@jifen/kiosk';
+import { startKioskOnServer, type KioskOnServer } from './kiosk-support.js';
 
 type Completed = Extract<SaleOutcome, { state: 'completed' }>;
 
@@ -32,46 +16,17 @@ function completed(outcome: SaleOutcome): Completed {
 }
 
 describe('the kiosk on the server’s POS API', () => {
-  let db: TestDatabase | undefined;
-  let sim: WechatSimulator | undefined;
-  let server: ServerProcess | undefined;
-  let printer: VirtualPrinter | undefined;
-  let service: KioskService | undefined;
-  let host: HostServer | undefined;
-  let dataDir = '';
+  let rig: KioskOnServer | undefined;
   let client: KioskClient;
   const tag = `ks${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    sim = await startWechatSimulator({ port: 0, timeFactor: 0.01, allowHttpNotifyUrl: true, keyMode: 'publicKey' });
-    const port = await freePort();
-    const env = { ...baseEnv(db.url), ...wechatEnv(sim, `http://127.0.0.1:${port}`) };
-    const seeded = await runJifen(['seed', '--demo'], env);
-    expect(seeded.code, seeded.stderr).toBe(0);
-    server = serverProcess('jifen', port, env);
-    await server.start();
-    const till = await issueTerminal(server.url);
-    printer = await startVirtualPrinter({ port: 0 });
-    dataDir = await mkdtemp(join(tmpdir(), 'kiosk-server-e2e-'));
-    service = await createKioskService({
-      dataDir,
-      configOverrides: { serverUrl: server.url, terminalToken: till, printerUri: printer.uri, qr: 'native', paper: '80mm' },
-      watchMs: 100,
-      log: () => undefined,
-    });
-    host = await startHostServer({ table: service.table, rendererDir: dataDir, port: 0 });
-    client = createKioskClient(createHttpBridge({ base: host.url.replace(/\/$/, '') }));
+    rig = await startKioskOnServer({ dataDirPrefix: 'kiosk-server-e2e-' });
+    client = rig.client;
   }, 180_000);
 
   afterAll(async () => {
-    await host?.close();
-    await service?.close();
-    await printer?.close();
-    await server?.stop('SIGTERM').catch(() => undefined);
-    await sim?.close();
-    await db?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await rig?.close();
   }, 60_000);
 
   it('a shift from PIN sign-in to the Z-report, every figure from the server', async () => {

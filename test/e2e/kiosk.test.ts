@@ -15,7 +15,6 @@
  *
  * Every screen is kept as a screenshot in test/artifacts/kiosk/<dialect>/ (gitignored).
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -23,10 +22,11 @@ import { join } from 'node:path';
 import type { ClaimResponse, MemberCodeResponse, MemberSessionResponse, RedeemResponse, RewardsResponse } from '@jifen/shared';
 import { buildRenderer, createHttpBridge, createKioskClient, createKioskService, startHostServer } from '@jifen/kiosk';
 import type { HostServer, KioskClient, KioskService } from '@jifen/kiosk';
-import { chromium, type Browser, type CDPSession, type Locator, type Page } from 'playwright-core';
+import type { Browser, CDPSession, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualPrinter, type Job, type VirtualPrinter } from '../sim/printer/index.js';
 import { startWechatSimulator, type WechatSimulator } from '../sim/wechat/index.js';
+import { DIALECT, launchPage, screenshots } from './browser.js';
 import {
   ADMIN,
   api,
@@ -35,7 +35,6 @@ import {
   freePort,
   HttpError,
   issueTerminal,
-  ROOT,
   runJifen,
   serverProcess,
   sleep,
@@ -45,21 +44,8 @@ import {
   type TestDatabase,
 } from './support.js';
 
-const DIALECT = process.env.JIFEN_TEST_MYSQL_URL ? 'mysql' : 'sqlite';
-const ARTIFACTS = join(ROOT, 'test', 'artifacts', 'kiosk', DIALECT);
-
 /** A 15.6" till touch screen. */
 const VIEWPORT = { width: 1366, height: 768 };
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** A person types about one key every 130 ms (a wedge scanner: a few ms). */
 const TYPING_DELAY_MS = 130;
 
@@ -154,7 +140,7 @@ describe(`the cashier's till in Chromium (kiosk host, real server on ${DIALECT},
   /** The host's own API, for what a cashier cannot see (held print jobs, the journal). */
   let kiosk: KioskClient;
   let admin = '';
-  let shots = 0;
+  const shots = screenshots('kiosk');
   const pageErrors: string[] = [];
   const tag = `ku${Date.now().toString(36)}`;
 
@@ -169,7 +155,7 @@ describe(`the cashier's till in Chromium (kiosk host, real server on ${DIALECT},
   const printed = (): VirtualPrinter => printer!;
 
   async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: join(ARTIFACTS, `${String(++shots).padStart(2, '0')}-${name}.png`), animations: 'disabled' });
+    await page.screenshot({ path: shots.next(name), animations: 'disabled' });
   }
 
   const el = (id: string): Locator => page.locator(`[data-testid="${id}"]`);
@@ -268,8 +254,7 @@ describe(`the cashier's till in Chromium (kiosk host, real server on ${DIALECT},
   }
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    shots.reset();
     // The UI as the current sources build it (vite, about a second).
     uiDir = await mkdtemp(join(tmpdir(), 'kiosk-ui-'));
     await buildRenderer(uiDir);
@@ -333,21 +318,16 @@ describe(`the cashier's till in Chromium (kiosk host, real server on ${DIALECT},
     host = await startHostServer({ table: service.table, rendererDir: uiDir, port: 0 });
     kiosk = createKioskClient(createHttpBridge({ base: host.url.replace(/\/$/, '') }));
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: VIEWPORT, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    cdp = await context.newCDPSession(page);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
+    const launched = await launchPage({ viewport: VIEWPORT, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }, pageErrors, {
+      consoleErrors: true,
+      onBrowser: (b) => (browser = b),
     });
+    page = launched.page;
+    cdp = await launched.context.newCDPSession(page);
   }, 300_000);
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && browser) {
-      await page.screenshot({ path: join(ARTIFACTS, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) });
-    }
+    await shots.ifFailed(ctx, browser ? page : undefined);
   });
 
   afterAll(async () => {

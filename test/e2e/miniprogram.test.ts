@@ -10,14 +10,14 @@
  * The expected points are worked out here by hand from the demo rules (server/src/seed/demo.ts), not by
  * the engine under test.
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemberPicture, MemberSummary, PosOrderView } from '@jifen/shared';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWechatSimulator, type WechatSimulator } from '../sim/wechat/index.js';
+import { DIALECT, launchPage, screenshots } from './browser.js';
 import { ensureH5TestBuild, serveH5, type H5Site } from './miniprogram-h5.js';
 import {
   ADMIN,
@@ -26,7 +26,6 @@ import {
   createTestDatabase,
   freePort,
   issueTerminal,
-  ROOT,
   runJifen,
   serverProcess,
   waitFor,
@@ -35,21 +34,8 @@ import {
   type TestDatabase,
 } from './support.js';
 
-const DIALECT = process.env.JIFEN_TEST_MYSQL_URL ? 'mysql' : 'sqlite';
-const ARTIFACTS = join(ROOT, 'test', 'artifacts', 'miniprogram', DIALECT);
-
 /** A phone: 390 × 844 CSS pixels at 2× (an iPhone 12-14). */
 const VIEWPORT = { width: 390, height: 844 };
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The demo rules (server/src/seed/demo.ts) this journey meets. */
 const RULES = {
@@ -88,7 +74,7 @@ describe(`the mini-program in Chromium (H5 build, real server on ${DIALECT}, WeC
   let page: Page;
   let till = '';
   let admin = '';
-  let shots = 0;
+  const shots = screenshots('miniprogram');
   const pageErrors: string[] = [];
   const tag = `mp${Date.now().toString(36)}`;
   const simUser = `e2e-${tag}`;
@@ -112,7 +98,7 @@ describe(`the mini-program in Chromium (H5 build, real server on ${DIALECT}, WeC
       `Math.max(0, ...[...document.querySelectorAll('.taro_page')].filter((p) => getComputedStyle(p).display !== 'none').map((p) => p.scrollHeight))`,
     );
     if (height > VIEWPORT.height) await page.setViewportSize({ width: VIEWPORT.width, height });
-    await page.screenshot({ path: join(ARTIFACTS, `${String(++shots).padStart(2, '0')}-${name}.png`), animations: 'disabled' });
+    await page.screenshot({ path: shots.next(name), animations: 'disabled' });
     if (height > VIEWPORT.height) await page.setViewportSize(VIEWPORT);
   }
 
@@ -148,8 +134,7 @@ describe(`the mini-program in Chromium (H5 build, real server on ${DIALECT}, WeC
   }
 
   beforeAll(async () => {
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    shots.reset();
     // The build is the slow part the first time (40–90 s here); later runs reuse it while the sources are unchanged.
     const buildDir = ensureH5TestBuild((line) => console.log(line));
 
@@ -177,24 +162,15 @@ describe(`the mini-program in Chromium (H5 build, real server on ${DIALECT}, WeC
     till = await issueTerminal(server.url);
     admin = (await api<{ token: string }>('POST', `${server.url}/api/admin/session`, ADMIN)).token;
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({
-      viewport: VIEWPORT,
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ page } = await launchPage(
+      { viewport: VIEWPORT, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' },
+      pageErrors,
+      { onBrowser: (b) => (browser = b) },
+    ));
   }, 300_000);
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && browser) {
-      await page.screenshot({ path: join(ARTIFACTS, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) });
-    }
+    await shots.ifFailed(ctx, browser ? page : undefined);
   });
 
   afterAll(async () => {

@@ -91,6 +91,7 @@ describe('receipt models', () => {
       paymentMethod: 'wechat_code',
       lines: request.lines,
       refundedFen: 0,
+      refundedLines: [],
       placedAt: '2026-05-01T04:00:00Z',
       member: { maskedPhone: '139****9000' },
     };

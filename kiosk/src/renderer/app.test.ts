@@ -286,6 +286,7 @@ describe('scanning', () => {
       paymentMethod: 'cash',
       lines: [{ sku: 'OJ', name: '鲜榨橙汁', qty: 2, unitPriceFen: 1500 }],
       refundedFen: 0,
+      refundedLines: [],
       placedAt: '2026-05-01T04:00:00Z',
     };
     client.findOrder.mockResolvedValue(order);

@@ -189,6 +189,7 @@ export class FakePosApi implements PosApi {
       paymentMethod: o.request.payment.method,
       lines: o.request.lines,
       refundedFen,
+      refundedLines: [],
       placedAt: o.placedAt ?? this.clock.toISOString(),
     };
   }

@@ -1,32 +1,50 @@
 /**
  * The server calls the kiosk makes, as one small interface (`PosApi`), with every request and response
- * type spelled out. Pure types and one error class: no Node, no DOM, no Electron, so the main process,
+ * type named. Pure types and one error class: no Node, no DOM, no Electron, so the main process,
  * the browser-mode host and the tests all use it. `HttpPosApi` (main/http-pos-api.ts) implements it over
  * HTTP; tests use a fake.
  *
- * Every endpoint below is on the server (server/src/http/routes/pos/pos.ts), with the same shapes as its
- * zod contracts (shared/src/contracts/pos.ts); the kiosk talks to nothing else.
+ * Every endpoint below is on the server (server/src/http/routes/pos/pos.ts). The shapes are the
+ * server's own, taken from its contracts (shared/src/contracts/pos.ts: the zod schemas' inferred types
+ * and the answers' interfaces), never written again here; what is the kiosk's alone (the `PosApi`
+ * interface, `PosApiError` and its extra codes, the list answers' wrappers, a member not yet verified)
+ * is added below.
  *
  * Conventions (../../../shared/docs/contract.md): JSON in and out; money integer fen, points integer
  * points; failures `{"error":{"code","message","field?"}}` with codes from shared/src/errors.ts; every
  * call sends `Authorization: Bearer <terminal token>`; times are ISO-8601 instants with an offset.
  */
-import type { ErrorCode } from '@jifen/shared';
+import type {
+  ByMethod,
+  CloseShiftRequest,
+  CreatePosOrderRequest,
+  CreateRefundRequest,
+  ErrorCode,
+  MemberQuery,
+  MemberRef,
+  OrderLine,
+  OrderStatus,
+  PosMemberView,
+  PosOrderDetail,
+  PosOrderView,
+  PosPaymentMethod,
+  PosPreviewRequest,
+  PosPreviewResult,
+  PosProduct,
+  PosRefundView,
+  PosShiftReport,
+  PosSignInRequest,
+  PosStaffSession,
+  PosTerminalInfo,
+  PosVoucherRedemption,
+} from '@jifen/shared';
+
+export type { ByMethod, CloseShiftRequest, MemberQuery, MemberRef, OrderStatus, PosPaymentMethod };
 
 // ---------------------------------------------------------------------------------------------------
 // Catalogue
 
-export interface Product {
-  sku: string;
-  /** The barcode printed on the item (EAN-13/EAN-8/UPC-A), when it has one. */
-  barcode?: string;
-  name: string;
-  unitPriceFen: number;
-  /** Rule category (e.g. `fresh`), passed on to the order line. */
-  category?: string;
-  /** Shown after the quantity, e.g. 瓶. */
-  unit?: string;
-}
+export type Product = PosProduct;
 
 /**
  * `GET /api/pos/products/:barcode` → 200 Product; 404 NOT_FOUND when the store does not sell it.
@@ -48,20 +66,7 @@ export interface QuickKeysResponse {
 // Terminal, staff and shifts
 
 /** `GET /api/pos/terminal` → 200: who this token is; also the kiosk's "test connection". */
-export interface TerminalInfo {
-  terminalId: number;
-  name?: string;
-  store: { code: string; name: string; address?: string };
-  program: {
-    code: string;
-    name: string;
-    /** Fen that 100 points are worth (JIFEN: 100). Points are spent in units worth whole fen. */
-    pointValueFen: number;
-    /** Largest share of an order points may pay (server: 50). */
-    maxPointsSharePercent: number;
-  };
-  serverTime: string;
-}
+export type TerminalInfo = PosTerminalInfo;
 
 /**
  * `POST /api/pos/staff/session` with this body → 201 StaffSession.
@@ -71,80 +76,29 @@ export interface TerminalInfo {
  * Errors: 401 INVALID_CREDENTIALS (unknown user or wrong PIN; same answer for both),
  * 403 FORBIDDEN (staff of another store), 429 RATE_LIMITED (5 wrong PINs in 15 minutes per user+terminal).
  */
-export interface SignInRequest {
-  username: string;
-  pin: string;
-  openingFloatFen?: number;
-}
+export type SignInRequest = PosSignInRequest;
 
-export interface StaffSession {
-  staff: { id: number; username: string; name: string; role: 'cashier' | 'supervisor' | string };
-  shift: { shiftId: string; openedAt: string; openingFloatFen: number; resumed: boolean };
-}
-
-/** Money by payment method. `wechat` covers Native QR, payment code and mini-program (JSAPI) payments. */
-export interface ByMethod {
-  cash: number;
-  wechat: number;
-  points: number;
-}
+/** The signed-in cashier (role `cashier` or `supervisor`) and the shift opened or resumed. */
+export type StaffSession = PosStaffSession;
 
 /**
  * `GET /api/pos/shifts/:shiftId/report` → 200 (the X-report while open);
- * `POST /api/pos/shifts/:shiftId/close` `{countedCashFen}` → 200 (the Z-report; closing twice
- * returns the first report; `closedAt` then set). Orders and refunds count toward the shift whose id they
- * carry (`shiftId` on both requests, below). Errors: 404 NOT_FOUND, 403 FORBIDDEN (another terminal's shift).
+ * `POST /api/pos/shifts/:shiftId/close` `{countedCashFen}` (CloseShiftRequest) → 200 (the Z-report;
+ * closing twice returns the first report; `closedAt` then set). Orders and refunds count toward the shift
+ * whose id they carry (`shiftId` on both requests, below). Errors: 404 NOT_FOUND, 403 FORBIDDEN (another
+ * terminal's shift).
  */
-export interface ShiftReport {
-  shiftId: string;
-  terminalId: number;
-  staff: { id: number; name: string };
-  openedAt: string;
-  closedAt: string | null;
-  openingFloatFen: number;
-  sales: { count: number; amountFen: number; byMethod: ByMethod };
-  refunds: { count: number; amountFen: number; byMethod: ByMethod };
-  points: { issued: number; taken: number; reversed: number; returned: number };
-  /** openingFloat + cash sales − cash refunds. */
-  cashExpectedFen: number;
-  cashCountedFen: number | null;
-  /** counted − expected (negative: short). */
-  cashDifferenceFen: number | null;
-}
-
-export interface CloseShiftRequest {
-  countedCashFen: number;
-}
+export type ShiftReport = PosShiftReport;
 
 // ---------------------------------------------------------------------------------------------------
 // Members and the points preview
-
-/** The shopper as the till identifies them: the scanned member code (JFM1.…) or the typed phone. */
-export type MemberQuery = { code: string } | { phone: string };
 
 /**
  * `POST /api/pos/members/lookup` with a MemberQuery body (POST keeps the phone out of URLs and
  * logs) → 200 MemberView. One indexed read by member id or phone hash: the till never loads members.
  * Errors: 404 MEMBER_NOT_FOUND, 400 MEMBER_CODE_INVALID, 400 MEMBER_CODE_EXPIRED.
  */
-export interface MemberView {
-  memberId: number;
-  /** 李** */
-  maskedName: string;
-  /** 138****8000 */
-  maskedPhone: string;
-  tier: { code: string; name: string };
-  /** Spendable points. */
-  available: number;
-  pending: number;
-  /** e.g. 再消费￥120.00升级为黄金会员 */
-  tierProgress?: string;
-  /**
-   * A till-scoped reference to send as `member: {ref}` when creating the order (valid 2 hours), because
-   * a scanned member code expires after 60 s and the sale may take longer. Optional: without it the
-   * kiosk sends the original code or phone.
-   */
-  ref?: string;
+export interface MemberView extends PosMemberView {
   /**
    * Kiosk-side only, never sent by the server: the member could not be looked up (the server was
    * unreachable). Identified by phone or code only; nothing shown about
@@ -154,40 +108,19 @@ export interface MemberView {
 }
 
 /** Order lines exactly as POST /api/pos/orders takes them. */
-export interface OrderLineInput {
-  sku: string;
-  name: string;
-  qty: number;
-  unitPriceFen: number;
-  category?: string;
-}
-
-/** What createOrder's `member` takes: `{code}` / `{phone}`, or `{ref}` from MemberView. */
-export type MemberRef = MemberQuery | { ref: string };
+export type OrderLineInput = OrderLine;
 
 /**
  * `POST /api/pos/preview` → 200 PreviewResult: what the rules engine would credit for these lines
  * (the same `quotePurchase` settlement uses), and how many points the member may spend on them.
- * Errors as member lookup.
+ * `member` takes `{code}` / `{phone}`, or `{ref}` from MemberView. Errors as member lookup.
  */
-export interface PreviewRequest {
-  lines: OrderLineInput[];
-  member: MemberRef;
-  redeemPoints?: number;
-}
+export type PreviewRequest = PosPreviewRequest;
 
-export interface PreviewResult {
-  pointsEarned: number;
-  /** One line per rule step, for the member panel (消费￥128.00，会员日双倍积分). */
-  trace: string[];
-  /** Spending points: the most this order allows (share cap, balance, whole-fen units). */
-  redeem: { maxPoints: number; maxFen: number; unitPoints: number };
-}
+export type PreviewResult = PosPreviewResult;
 
 // ---------------------------------------------------------------------------------------------------
 // Orders
-
-export type PosPaymentMethod = 'wechat_native' | 'wechat_code' | 'wechat_jsapi' | 'cash';
 
 /**
  * `POST /api/pos/orders` → 201 OrderView. The same clientOrderId from the same terminal returns
@@ -195,46 +128,10 @@ export type PosPaymentMethod = 'wechat_native' | 'wechat_code' | 'wechat_jsapi' 
  * Errors: 400 VALIDATION_FAILED, 404 MEMBER_NOT_FOUND, 400 MEMBER_CODE_INVALID/EXPIRED,
  * 409 POINTS_INSUFFICIENT, 402 PAYMENT_FAILED, 503 PAYMENTS_NOT_CONFIGURED.
  */
-export interface CreateOrderRequest {
-  clientOrderId: string;
-  lines: OrderLineInput[];
-  member?: MemberRef;
-  redeemPoints?: number;
-  payment: { method: PosPaymentMethod; authCode?: string };
-  /** The shift (from StaffSession) the order counts toward. */
-  shiftId?: string;
-  /**
-   * Set on sales that were journaled offline and are posted when the server is back. The
-   * server records `placedAt = deviceTime` (flagged as device time), earns points by the rule set in force
-   * then, and accepts a member code that was valid at `deviceTime` if deviceTime is at most 72 h ago and
-   * not in the future. Only with `payment.method: "cash"` and no `redeemPoints`.
-   */
-  offlineSale?: { deviceTime: string };
-}
-
-export type OrderStatus = 'pending' | 'paid' | 'closed' | 'refunded' | 'partially_refunded';
+export type CreateOrderRequest = CreatePosOrderRequest;
 
 /** As the server presents an order (GET /api/pos/orders/:orderId answers the same). */
-export interface OrderView {
-  orderId: number;
-  outTradeNo: string;
-  status: OrderStatus;
-  amountFen: number;
-  payableFen: number;
-  pointsPaid: number;
-  memberId: number | null;
-  pointsEarned: number;
-  pointsPreview: number;
-  /** wechat_native: the weixin://wxpay/… URL to show as a QR code. */
-  codeUrl?: string;
-  /** JFR1.… for a paid sale with no member: printed as the scan-to-earn QR. */
-  receiptCode?: string;
-  /** wechat_jsapi: the JFO1.… order code the shopper scans in the mini-program. */
-  orderCode?: string;
-  /** Server time the order was placed (the receipt prints it); the device's time for an offline sale. */
-  placedAt?: string;
-  paidAt?: string | null;
-}
+export type OrderView = PosOrderView;
 
 /** `POST /api/pos/orders/:orderId/cancel` → 200 OrderView (status `closed`; points held for it released).
  * Errors: 409 ORDER_NOT_PAYABLE when it was paid meanwhile (the kiosk then completes the sale). */
@@ -247,13 +144,7 @@ export type CancelOrderResponse = OrderView;
  * A receipt code is accepted even after its claim window (refunds outlive claims). Orders of other stores
  * answer 404 ORDER_NOT_FOUND.
  */
-export interface OrderDetail extends OrderView {
-  paymentMethod: PosPaymentMethod;
-  lines: OrderLineInput[];
-  refundedFen: number;
-  member?: { maskedPhone: string; tierName?: string };
-  placedAt: string;
-}
+export type OrderDetail = PosOrderDetail;
 
 /**
  * `POST /api/pos/orders/:orderId/refunds` → 201 RefundView. Money goes back the way it came
@@ -261,29 +152,9 @@ export interface OrderDetail extends OrderView {
  * proportion. The same outRefundNo again returns the first refund.
  * Errors: 404 ORDER_NOT_FOUND, 409 ORDER_NOT_REFUNDABLE, 409 REFUND_EXCEEDS_ORDER, 409 IDEMPOTENCY_CONFLICT.
  */
-export interface RefundRequest {
-  outRefundNo?: string;
-  /** Value of the goods refunded, fen; the whole remaining amount when absent. */
-  amountFen?: number;
-  reason: string;
-  /** Which lines (sku, qty) the amount is for, kept with the refund for the report. */
-  lines?: { sku: string; qty: number }[];
-  shiftId?: string;
-}
+export type RefundRequest = CreateRefundRequest;
 
-export interface RefundView {
-  outRefundNo: string;
-  orderId: number;
-  status: string;
-  amountFen: number;
-  /**
-   * Of amountFen, the money part (the rest was paid with points and comes back as points). Despite the
-   * name it is also set for cash orders: that money is paid back in cash from the drawer.
-   */
-  wechatFen: number;
-  pointsReturned: number;
-  pointsReversed: number;
-}
+export type RefundView = PosRefundView;
 
 // ---------------------------------------------------------------------------------------------------
 // Vouchers
@@ -293,12 +164,7 @@ export interface RefundView {
  * Errors: 404 CODE_UNKNOWN, 400 CODE_FORGED, 409 CODE_USED, 410 CODE_EXPIRED,
  * 409 REWARD_UNAVAILABLE (the voucher belongs to another program's stores).
  */
-export interface VoucherRedemption {
-  voucherId: number;
-  rewardName: string;
-  memberId: number;
-  usedAt: string;
-}
+export type VoucherRedemption = PosVoucherRedemption;
 
 // ---------------------------------------------------------------------------------------------------
 // The interface

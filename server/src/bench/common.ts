@@ -1,14 +1,41 @@
 /**
- * Pieces the benchmarks share: a bench database beside the real one, latency summaries, the bare
- * driver connections a floor loop runs on, and a fixed-count worker loop.
+ * Pieces the benchmarks share: option parsing, a bench database beside the real one, latency
+ * summaries, the bare driver connections a floor loop runs on, a fixed-count worker loop and the HTTP
+ * load generator.
  */
 import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { createPool } from 'mysql2/promise';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { openDatabase } from '../db/connect.js';
 import type { Db } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
+
+/** An integer command-line option (as parseArgs gives it, a string) of at least `min`. */
+export function intOption(name: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
+  return n;
+}
+
+/**
+ * Parses a bench's command line when every option is an integer: `spec` gives each option's default and
+ * least value; unknown options are refused (parseArgs, strict).
+ */
+export function parseIntOptions<K extends string>(argv: string[], spec: Record<K, { default: number; min: number }>): Record<K, number> {
+  const names = Object.keys(spec) as K[];
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: Object.fromEntries(names.map((name) => [name, { type: 'string', default: String(spec[name].default) }])),
+  });
+  return Object.fromEntries(names.map((name) => [name, intOption(name, values[name] as string | undefined, spec[name].min)])) as Record<
+    K,
+    number
+  >;
+}
 
 export interface Figures {
   ops: number;
@@ -79,6 +106,95 @@ export async function runFixed(from: number, to: number, concurrency: number, op
   );
   if (firstError) process.stderr.write(`\nfirst error: ${String((firstError as Error).message ?? firstError)}\n`);
   return summarize(latencies, (performance.now() - started) / 1000, errors, to - from - errors);
+}
+
+/** One HTTP request for the load generator, built (headers and all) before timing starts. */
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * The load generator, in a worker thread: keep-alive connections, `concurrency` requests in flight,
+ * each answer's status and latency. Plain JavaScript (eval'd), so it needs no loader.
+ */
+const LOAD_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { host, port, concurrency, okStatus, timeFailures } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+function send(r) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const req = http.request({ host, port, path: r.path, method: r.method, agent, headers: r.headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', (e) => resolve({ status: 0, ms: performance.now() - t0, body: e.message }));
+    req.end(r.body);
+  });
+}
+parentPort.on('message', async (msg) => {
+  if (msg.type === 'close') { agent.destroy(); parentPort.close(); return; }
+  const latencies = [];
+  let errors = 0;
+  let firstError = null;
+  const requests = msg.requests;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < requests.length) {
+      const r = requests[next++];
+      const a = await send(r);
+      if (a.status === okStatus || timeFailures) latencies.push(a.ms);
+      if (a.status !== okStatus) { errors += 1; if (!firstError) firstError = a.status + ' ' + a.body.slice(0, 300); }
+    }
+  }));
+  parentPort.postMessage({ latencies, errors, firstError, seconds: (performance.now() - started) / 1000 });
+});
+`;
+
+export interface LoadGenerator {
+  /** Sends these requests, `concurrency` at a time; resolves when all are answered. */
+  fire(requests: LoadRequest[]): Promise<Figures>;
+  close(): Promise<void>;
+}
+
+/**
+ * A load generator against the server at `url`. An answer with `okStatus` counts as an operation, any
+ * other as an error; latencies are those of the operations, or of every answer with `timeFailures`.
+ */
+export function startLoadGenerator(
+  url: string,
+  concurrency: number,
+  { okStatus, timeFailures = false }: { okStatus: number; timeFailures?: boolean },
+): LoadGenerator {
+  const u = new URL(url);
+  const worker = new Worker(LOAD_WORKER, {
+    eval: true,
+    workerData: { host: u.hostname, port: Number(u.port), concurrency, okStatus, timeFailures },
+  });
+  return {
+    fire(requests) {
+      return new Promise((resolve, reject) => {
+        const onError = (e: Error) => reject(e);
+        worker.once('error', onError);
+        worker.once('message', (r: { latencies: number[]; errors: number; firstError: string | null; seconds: number }) => {
+          worker.off('error', onError);
+          if (r.firstError) process.stderr.write(`\nfirst non-${okStatus} answer: ${r.firstError}\n`);
+          resolve(summarize(r.latencies, r.seconds, r.errors, requests.length - r.errors));
+        });
+        worker.postMessage({ type: 'run', requests });
+      });
+    },
+    async close() {
+      worker.postMessage({ type: 'close' });
+      await new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    },
+  };
 }
 
 export interface BenchDb {

@@ -7,7 +7,6 @@
  * dropped), never the one the server runs on.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import type { Db } from '../db/connect.js';
 import { credit, debit } from '../commands/ledger.js';
 import { sha256 } from '../lib/crypto.js';
@@ -15,7 +14,7 @@ import { newId } from '../lib/ids.js';
 import { NEVER_EXPIRES_ORDER } from '../repositories/ledger.repository.js';
 import { blankMember, ensureAccount, insertMember } from '../repositories/member.repository.js';
 import { DEFAULT_TIERS } from '@jifen/shared';
-import { combine, line, mysqlDriver, setupBenchDb, sqliteDriver, summarize } from './common.js';
+import { combine, line, mysqlDriver, parseIntOptions, setupBenchDb, sqliteDriver, summarize } from './common.js';
 import type { BareConnection, Figures } from './common.js';
 
 interface Options {
@@ -27,26 +26,13 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      members: { type: 'string', default: '1000' },
-      concurrency: { type: 'string', default: '16' },
-      seconds: { type: 'string', default: '5' },
-      preload: { type: 'string', default: '0' },
-    },
-  });
-  const int = (name: string, v: string | undefined, min: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
-    return n;
-  };
   return {
-    members: int('members', values.members, 1),
-    concurrency: int('concurrency', values.concurrency, 1),
-    seconds: int('seconds', values.seconds, 1),
-    preload: int('preload', values.preload, 0),
+    ...parseIntOptions(argv, {
+      members: { default: 1000, min: 1 },
+      concurrency: { default: 16, min: 1 },
+      seconds: { default: 5, min: 1 },
+      preload: { default: 0, min: 0 },
+    }),
     url: process.env.DATABASE_URL ?? 'sqlite:./data/bench.sqlite',
   };
 }

@@ -20,8 +20,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import type { Insertable } from 'kysely';
 import { loadConfig } from '../config.js';
@@ -35,8 +33,8 @@ import { findProgramByCode } from '../repositories/org.repository.js';
 import { seedDemo } from '../seed/demo.js';
 import { startServer } from '../server.js';
 import type { RunningServer } from '../server.js';
-import { combine, line, mysqlDriver, runFixed, setupBenchDb, sqliteDriver, summarize } from './common.js';
-import type { BareDriver, Figures } from './common.js';
+import { combine, line, mysqlDriver, parseIntOptions, runFixed, setupBenchDb, sqliteDriver, startLoadGenerator } from './common.js';
+import type { BareDriver, Figures, LoadGenerator, LoadRequest } from './common.js';
 
 /**
  * Issue #5: with 10,000 items and 1 million members, a barcode scan and a member-code lookup at the
@@ -54,26 +52,13 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      products: { type: 'string', default: '10000' },
-      members: { type: 'string', default: '1000000' },
-      requests: { type: 'string', default: '4000' },
-      concurrency: { type: 'string', default: '16' },
-    },
-  });
-  const int = (name: string, v: string | undefined, min: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
-    return n;
-  };
   return {
-    products: int('products', values.products, 10),
-    members: int('members', values.members, 10),
-    requests: int('requests', values.requests, 10),
-    concurrency: int('concurrency', values.concurrency, 1),
+    ...parseIntOptions(argv, {
+      products: { default: 10_000, min: 10 },
+      members: { default: 1_000_000, min: 10 },
+      requests: { default: 4000, min: 10 },
+      concurrency: { default: 16, min: 1 },
+    }),
     url: process.env.DATABASE_URL ?? 'sqlite:./data/jifen.sqlite',
   };
 }
@@ -294,81 +279,14 @@ async function prepareWorld(db: Db, dataKey: string, products: number, members: 
   };
 }
 
-interface Request {
-  method: 'GET' | 'POST';
-  path: string;
-  body?: string;
-}
-
-/**
- * The load generator, in a worker thread: keep-alive connections, `concurrency` requests in flight,
- * each answer's status and latency. Plain JavaScript (eval'd), so it needs no loader.
- */
-const LOAD_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { host, port, token, concurrency } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-function send(r) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const headers = { authorization: 'Bearer ' + token, accept: 'application/json' };
-    if (r.body) { headers['content-type'] = 'application/json'; headers['content-length'] = Buffer.byteLength(r.body); }
-    const req = http.request({ host, port, path: r.path, method: r.method, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', (e) => resolve({ status: 0, ms: performance.now() - t0, body: e.message }));
-    req.end(r.body);
-  });
-}
-parentPort.on('message', async (msg) => {
-  if (msg.type === 'close') { agent.destroy(); parentPort.close(); return; }
-  const latencies = [];
-  let errors = 0;
-  let firstError = null;
-  const requests = msg.requests;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < requests.length) {
-      const r = requests[next++];
-      const a = await send(r);
-      if (a.status === 200) latencies.push(a.ms);
-      else { errors += 1; if (!firstError) firstError = a.status + ' ' + a.body.slice(0, 300); }
-    }
-  }));
-  parentPort.postMessage({ latencies, errors, firstError, seconds: (performance.now() - started) / 1000 });
-});
-`;
-
-interface LoadGenerator {
-  fire(requests: Request[]): Promise<Figures>;
-  close(): Promise<void>;
-}
-
-function startLoadGenerator(url: string, token: string, concurrency: number): LoadGenerator {
-  const u = new URL(url);
-  const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { host: u.hostname, port: Number(u.port), token, concurrency } });
-  return {
-    fire(requests) {
-      return new Promise((resolve, reject) => {
-        const onError = (e: Error) => reject(e);
-        worker.once('error', onError);
-        worker.once('message', (r: { latencies: number[]; errors: number; firstError: string | null; seconds: number }) => {
-          worker.off('error', onError);
-          if (r.firstError) process.stderr.write(`\nfirst non-200 answer: ${r.firstError}\n`);
-          resolve(summarize(r.latencies, r.seconds, r.errors, requests.length - r.errors));
-        });
-        worker.postMessage({ type: 'run', requests });
-      });
-    },
-    async close() {
-      worker.postMessage({ type: 'close' });
-      await new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    },
-  };
+/** A till's call with its bearer token, built before timing starts. */
+function tillRequest(token: string, method: 'GET' | 'POST', path: string, body?: string): LoadRequest {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  return { method, path, headers, body };
 }
 
 /** The statements behind each lookup, on the bare driver: the terminal check, then the lookup's own reads. */
@@ -543,11 +461,11 @@ export async function benchLookup(argv: string[]): Promise<number> {
       JIFEN_JOBS: 'off',
     });
     server = await startServer({ config, logger: createLogger('silent'), db: bench.db });
-    load = startLoadGenerator(server.url, world.token, opts.concurrency);
+    load = startLoadGenerator(server.url, opts.concurrency, { okStatus: 200 });
     driver = bench.db.dialect === 'mysql' ? mysqlDriver(bench.url, opts.concurrency) : sqliteDriver(bench.url.slice('sqlite:'.length));
     const floor = floorLoops(driver, world, codes);
     bareHttp = await startBareHttp(floor.lookups);
-    bareLoad = startLoadGenerator(bareHttp.url, world.token, opts.concurrency);
+    bareLoad = startLoadGenerator(bareHttp.url, opts.concurrency, { okStatus: 200 });
     const seeded = world.seeding.products + world.seeding.members;
     console.log(
       `seeded ${int(opts.products)} products in ${world.seeding.products.toFixed(1)} s and ${int(opts.members)} members (with accounts) in ` +
@@ -558,29 +476,31 @@ export async function benchLookup(argv: string[]): Promise<number> {
     );
 
     const terms = [...KINDS.map(([w]) => w), ...GOODS.map(([w]) => w), ...GOODS.map(([, i]) => i)];
-    const lookupPath = '/api/pos/members/lookup';
+    const get = (path: string) => tillRequest(world.token, 'GET', path);
+    const lookupBy = (query: { code: string } | { phone: string }) =>
+      tillRequest(world.token, 'POST', '/api/pos/members/lookup', JSON.stringify(query));
     /** Fresh member codes (60 s to live), minted as the mini-program would just before a slice is sent. */
     const memberCodes = (n: number) => pick(world.memberIds, n).map((id) => codes.memberCode(id, Date.now()).code);
     const memberIndexes = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * world.memberIds.length));
-    const kinds: { label: string; http: (n: number) => Request[]; floor: (n: number) => (i: number) => Promise<void> }[] = [
+    const kinds: { label: string; http: (n: number) => LoadRequest[]; floor: (n: number) => (i: number) => Promise<void> }[] = [
       {
         label: 'product by barcode',
-        http: (n) => pick(world.barcodes, n).map((b) => ({ method: 'GET', path: `/api/pos/products/${b}` })),
+        http: (n) => pick(world.barcodes, n).map((b) => get(`/api/pos/products/${b}`)),
         floor: (n) => floor.product(pick(world.barcodes, n)),
       },
       {
         label: 'product search',
-        http: (n) => pick(terms, n).map((t) => ({ method: 'GET', path: `/api/pos/products?q=${encodeURIComponent(t)}` })),
+        http: (n) => pick(terms, n).map((t) => get(`/api/pos/products?q=${encodeURIComponent(t)}`)),
         floor: (n) => floor.search(pick(terms, n)),
       },
       {
         label: 'member by code',
-        http: (n) => memberCodes(n).map((code) => ({ method: 'POST', path: lookupPath, body: JSON.stringify({ code }) })),
+        http: (n) => memberCodes(n).map((code) => lookupBy({ code })),
         floor: (n) => floor.memberByCode(memberCodes(n)),
       },
       {
         label: 'member by phone',
-        http: (n) => memberIndexes(n).map((i) => ({ method: 'POST', path: lookupPath, body: JSON.stringify({ phone: phoneOf(i) }) })),
+        http: (n) => memberIndexes(n).map((i) => lookupBy({ phone: phoneOf(i) })),
         floor: (n) => floor.memberByPhone(memberIndexes(n).map(phoneOf)),
       },
     ];

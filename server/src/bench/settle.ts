@@ -13,7 +13,6 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { MysqlQueryCompiler, SqliteQueryCompiler } from 'kysely';
 import type {
   KyselyPlugin,
@@ -44,8 +43,8 @@ import { startServer } from '../server.js';
 import type { RunningServer } from '../server.js';
 import type * as SimulatorModule from '../wechat/testing/simulator.js';
 import type { WechatSimulator } from '../wechat/testing/simulator.js';
-import { combine, line, mysqlDriver, runFixed, setupBenchDb, sqliteDriver, summarize } from './common.js';
-import type { BareDriver, Figures } from './common.js';
+import { combine, intOption, line, mysqlDriver, runFixed, setupBenchDb, sqliteDriver, startLoadGenerator } from './common.js';
+import type { BareDriver, Figures, LoadRequest } from './common.js';
 
 const DAY_MS = 86_400_000;
 const SLICES = 5;
@@ -72,15 +71,10 @@ function parseOptions(argv: string[]): Options {
       'trace-sql': { type: 'boolean', default: false },
     },
   });
-  const int = (name: string, v: string | undefined, min: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
-    return n;
-  };
   return {
-    orders: int('orders', values.orders, SLICES),
-    concurrencies: values.sweep ? [16, 64] : [int('concurrency', values.concurrency, 1)],
-    members: int('members', values.members, 0),
+    orders: intOption('orders', values.orders, SLICES),
+    concurrencies: values.sweep ? [16, 64] : [intOption('concurrency', values.concurrency, 1)],
+    members: intOption('members', values.members, 0),
     traceSql: values['trace-sql'] ?? false,
     url: process.env.DATABASE_URL ?? 'sqlite:./data/jifen.sqlite',
   };
@@ -282,15 +276,10 @@ async function createOrders(
   return { orders, txs };
 }
 
-interface SignedRequest {
-  headers: Record<string, string>;
-  body: string;
-}
-
 type Simulator = typeof SimulatorModule;
 
 /** One TRANSACTION.SUCCESS notification per transaction, encrypted and signed as WeChat sends them. */
-function signNotifications(sim: Simulator, txs: Tx[]): SignedRequest[] {
+function signNotifications(sim: Simulator, txs: Tx[]): LoadRequest[] {
   const key = createPrivateKey(sim.loadDefaultKeys().platformPrivateKeyPem);
   return txs.map((tx, i) => {
     const { body } = sim.buildEnvelope({
@@ -305,84 +294,12 @@ function signNotifications(sim: Simulator, txs: Tx[]): SignedRequest[] {
     });
     const signed = sim.signResponse({ body, privateKey: key, serial: sim.DEFAULT_PLATFORM.publicKeyId });
     return {
+      method: 'POST',
+      path: '/api/wxpay/notify/payment',
       headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...signed },
       body,
     };
   });
-}
-
-/**
- * The load generator, in a worker thread: keep-alive connections, `concurrency` requests in flight,
- * each answer's status and latency. Plain JavaScript (eval'd), so it needs no loader.
- */
-const LOAD_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { host, port, path, concurrency } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-function post(r) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = http.request({ host, port, path, method: 'POST', agent, headers: r.headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', (e) => resolve({ status: 0, ms: performance.now() - t0, body: e.message }));
-    req.end(r.body);
-  });
-}
-parentPort.on('message', async (msg) => {
-  if (msg.type === 'close') { agent.destroy(); parentPort.close(); return; }
-  const latencies = [];
-  let errors = 0;
-  let firstError = null;
-  const requests = msg.requests;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < requests.length) {
-      const r = requests[next++];
-      const a = await post(r);
-      latencies.push(a.ms);
-      if (a.status !== 204) { errors += 1; if (!firstError) firstError = a.status + ' ' + a.body.slice(0, 300); }
-    }
-  }));
-  parentPort.postMessage({ latencies, errors, firstError, seconds: (performance.now() - started) / 1000 });
-});
-`;
-
-interface LoadGenerator {
-  /** Sends these notifications, `concurrency` at a time; resolves when all are answered. */
-  fire(requests: SignedRequest[]): Promise<Figures>;
-  close(): Promise<void>;
-}
-
-function startLoadGenerator(url: string, concurrency: number): LoadGenerator {
-  const u = new URL(url);
-  const worker = new Worker(LOAD_WORKER, {
-    eval: true,
-    workerData: { host: u.hostname, port: Number(u.port), path: '/api/wxpay/notify/payment', concurrency },
-  });
-  return {
-    fire(requests) {
-      return new Promise((resolve, reject) => {
-        const onError = (e: Error) => reject(e);
-        worker.once('error', onError);
-        worker.once('message', (r: { latencies: number[]; errors: number; firstError: string | null; seconds: number }) => {
-          worker.off('error', onError);
-          if (r.firstError) process.stderr.write(`\nfirst non-204 answer: ${r.firstError}\n`);
-          // Every notification counts in the latencies; only those answered 204 count as settled.
-          resolve(summarize(r.latencies, r.seconds, r.errors, requests.length - r.errors));
-        });
-        worker.postMessage({ type: 'run', requests });
-      });
-    },
-    async close() {
-      worker.postMessage({ type: 'close' });
-      await new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    },
-  };
 }
 
 interface FloorAccount {
@@ -709,7 +626,8 @@ async function round(
   const jifenBatch = await createOrders(db, world, world.jifenMembers, amounts, `J${concurrency}`, merchant);
   const floorBatch = await createOrders(db, world, world.floorMembers, amounts, `F${concurrency}`, merchant);
 
-  const load = startLoadGenerator(ctx.server.url, concurrency);
+  // Every notification counts in the latencies; only those answered 204 count as settled.
+  const load = startLoadGenerator(ctx.server.url, concurrency, { okStatus: 204, timeFailures: true });
   // Signed just before each slice (untimed), so a long run stays inside WeChat's ±300 s window.
   const signed = (from: number, to: number) => signNotifications(ctx.sim, jifenBatch.txs.slice(from, to));
   const driver = db.dialect === 'mysql' ? mysqlDriver(ctx.bench.url, concurrency) : sqliteDriver(ctx.bench.url.slice('sqlite:'.length));

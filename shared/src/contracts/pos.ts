@@ -79,6 +79,21 @@ export const CreateRefundRequest = z.object({
 });
 export type CreateRefundRequest = z.infer<typeof CreateRefundRequest>;
 
+/** A refund as the server presents it (`POST /api/pos/orders/:orderId/refunds` answers it). */
+export interface PosRefundView {
+  outRefundNo: string;
+  orderId: number;
+  status: string;
+  amountFen: number;
+  /**
+   * Of amountFen, the money part (the rest was paid with points and comes back as points). Despite the
+   * name it is also set for cash orders: that money is paid back in cash from the drawer.
+   */
+  wechatFen: number;
+  pointsReturned: number;
+  pointsReversed: number;
+}
+
 export const CreateTerminalRequest = z.object({
   storeCode: z.string().trim().min(1).max(32),
   name: z.string().trim().min(1).max(64).optional(),
@@ -94,6 +109,7 @@ export interface PosOrderView {
   memberId: number | null;
   pointsEarned: number;
   pointsPreview: number;
+  /** wechat_native: the weixin://wxpay/… URL to show as a QR code. */
   codeUrl?: string;
   /** For a paid sale with no member: the scan-to-earn code printed on the receipt (JFR1.…). */
   receiptCode?: string;
@@ -113,7 +129,14 @@ export interface PosTerminalInfo {
   terminalId: number;
   name?: string;
   store: { code: string; name: string; address?: string };
-  program: { code: string; name: string; pointValueFen: number; maxPointsSharePercent: number };
+  program: {
+    code: string;
+    name: string;
+    /** Fen that 100 points are worth (JIFEN: 100). Points are spent in units worth whole fen. */
+    pointValueFen: number;
+    /** Largest share of an order points may pay (server: 50). */
+    maxPointsSharePercent: number;
+  };
   serverTime: string;
 }
 
@@ -129,6 +152,7 @@ export interface PosStaffSession {
   shift: { shiftId: string; openedAt: string; openingFloatFen: number; resumed: boolean };
 }
 
+/** Money by payment method. `wechat` covers Native QR, payment code and mini-program (JSAPI) payments. */
 export interface ByMethod {
   cash: number;
   wechat: number;
@@ -146,8 +170,10 @@ export interface PosShiftReport {
   sales: { count: number; amountFen: number; byMethod: ByMethod };
   refunds: { count: number; amountFen: number; byMethod: ByMethod };
   points: { issued: number; taken: number; reversed: number; returned: number };
+  /** openingFloat + cash sales − cash refunds. */
   cashExpectedFen: number;
   cashCountedFen: number | null;
+  /** counted − expected (negative: short). */
   cashDifferenceFen: number | null;
 }
 
@@ -157,10 +183,13 @@ export type CloseShiftRequest = z.infer<typeof CloseShiftRequest>;
 /** A product as the till sells it (the store's price). */
 export interface PosProduct {
   sku: string;
+  /** The barcode printed on the item (EAN-13/EAN-8/UPC-A), when it has one. */
   barcode?: string;
   name: string;
   unitPriceFen: number;
+  /** Rule category (e.g. `fresh`), passed on to the order line. */
   category?: string;
+  /** Shown after the quantity, e.g. 瓶. */
   unit?: string;
 }
 
@@ -175,12 +204,21 @@ export type SearchProductsQuery = z.infer<typeof SearchProductsQuery>;
 
 export interface PosMemberView {
   memberId: number;
+  /** 李** */
   maskedName: string;
+  /** 138****8000 */
   maskedPhone: string;
   tier: { code: string; name: string };
+  /** Spendable points. */
   available: number;
   pending: number;
+  /** e.g. 再消费￥120.00升级为黄金会员 */
   tierProgress?: string;
+  /**
+   * A till-scoped reference to send as `member: {ref}` when creating the order (valid 2 hours), because
+   * a scanned member code expires after 60 s and the sale may take longer. Optional: without it the
+   * kiosk sends the original code or phone.
+   */
   ref?: string;
 }
 
@@ -193,7 +231,9 @@ export type PosPreviewRequest = z.infer<typeof PosPreviewRequest>;
 
 export interface PosPreviewResult {
   pointsEarned: number;
+  /** One line per rule step, for the member panel (消费￥128.00，会员日双倍积分). */
   trace: string[];
+  /** Spending points: the most this order allows (share cap, balance, whole-fen units). */
   redeem: { maxPoints: number; maxFen: number; unitPoints: number };
 }
 
