@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { JifenError } from '@jifen/shared';
-import type { OrderLine } from '@jifen/shared';
+import type { OrderLine, PosRefundView } from '@jifen/shared';
 import { inTransaction } from '../db/dialect.js';
 import type { Trx } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
@@ -17,15 +17,8 @@ import { reverse } from './ledger.js';
 import { notifyUrl } from './orders.js';
 import type { PaymentDeps } from './orders.js';
 
-export interface RefundView {
-  outRefundNo: string;
-  orderId: number;
-  status: string;
-  amountFen: number;
-  wechatFen: number;
-  pointsReturned: number;
-  pointsReversed: number;
-}
+/** The refund as the POS API answers it (shared/src/contracts/pos.ts). */
+export type RefundView = PosRefundView;
 
 export function presentRefund(r: RefundRow): RefundView {
   return {
