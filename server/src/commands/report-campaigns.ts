@@ -143,11 +143,12 @@ export function campaignReport(ctx: ReportContext): Report {
     for (const list of (await campaignsByRuleSet(db, programIds)).values()) {
       for (const c of list) defs.set(`${c.programId}|${c.id}`, c);
     }
-    // Points attributed in the range: summaries up to the watermark, live after it.
-    const w = ctx.span.watermark ?? Number.MIN_SAFE_INTEGER;
+    // Points attributed in the range: summaries of closed days, the open day's step, live after it.
+    const src = repo.spanSources(ctx.span);
     const rows: CampaignDayRow[] = [];
-    if (ctx.fromDay <= w) rows.push(...(await repo.campaignSummaryDays(db, ctx.fromDay, Math.min(w, ctx.toDay))));
-    if (ctx.toDay > w) rows.push(...(await campaignDayRows(db, dialect, repo.dayStartMs(Math.max(w + 1, ctx.fromDay)), ctx.endMs)));
+    if (src.closedThrough !== null) rows.push(...(await repo.campaignSummaryDays(db, ctx.fromDay, src.closedThrough)));
+    if (src.partial) rows.push(...(await repo.campaignPartialRows(db, src.partial.day, src.partial.key)));
+    if (src.liveToMs > src.liveFromMs) rows.push(...(await campaignDayRows(db, dialect, src.liveFromMs, src.liveToMs)));
     const points = new Map<string, { points: number; orders: number }>();
     for (const r of rows) {
       const programId = Number(r.program_id);
@@ -207,9 +208,7 @@ export function campaignReport(ctx: ReportContext): Report {
         const scope = { ...(brandIds ? { brandIds } : {}), ...(storeIds ? { storeIds } : {}) };
         const filters = { ...ctx.filters, programId };
         const totals = async (a: number, b: number) => {
-          const r = await repo
-            .orderTotals(db, dialect, { fromDay: a, toDay: b, watermark: ctx.span.watermark }, filters, scope)
-            .executeTakeFirst();
+          const r = await repo.orderTotals(db, dialect, { ...ctx.span, fromDay: a, toDay: b }, filters, scope).executeTakeFirst();
           return { orders: num(r?.orders), amount: num(r?.amount_fen) };
         };
         const during = await totals(d1, d2);

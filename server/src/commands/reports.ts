@@ -187,7 +187,7 @@ export async function reportContext(deps: ReportDeps, q: ReportQuery, access: Re
     filters.storeId = s.id;
     if (programId !== undefined) filters.programId = programId;
   }
-  const watermark = await repo.rollupWatermark(db);
+  const rollup = await repo.rollupState(db);
   return {
     deps,
     from,
@@ -197,7 +197,7 @@ export async function reportContext(deps: ReportDeps, q: ReportQuery, access: Re
     fromMs: repo.dayStartMs(fromDay),
     endMs: repo.dayStartMs(toDay + 1),
     granularity: q.granularity ?? (toDay - fromDay < 31 ? 'day' : 'month'),
-    span: { fromDay, toDay, watermark },
+    span: { fromDay, toDay, watermark: rollup?.throughDay ?? null, partialUntil: rollup?.partialUntil ?? null },
     filters,
     filterCodes: { program: q.program ?? null, brand: q.brand ?? null, store: q.store ?? null },
     programs,
@@ -235,6 +235,8 @@ export function header(ctx: ReportContext, name: ReportName): Record<string, unk
     filters: ctx.filterCodes,
     // The summaries cover the days up to this one; later days were read live from the ledger.
     summarisedThrough: ctx.span.watermark === null ? null : dateOfDay(ctx.span.watermark),
+    // …and the next day up to this instant (the rollup's 15-minute steps of the open day).
+    summarisedUntil: ctx.span.partialUntil ? toIsoUtc(ctx.span.partialUntil) : null,
   };
 }
 
@@ -276,7 +278,7 @@ async function* streamOf<T>(iterable: AsyncIterableIterator<T>): AsyncGenerator<
 function liabilityReport(ctx: ReportContext): Report {
   const db = ctx.deps.db.kysely;
   const dialect = ctx.deps.db.dialect;
-  const asOf: DaySpan = { fromDay: null, toDay: ctx.toDay, watermark: ctx.span.watermark };
+  const asOf: DaySpan = { ...ctx.span, fromDay: null };
   const columns = ['program', 'brand', 'store', 'points', 'liabilityFen'] as const;
   async function* rows(): AsyncGenerator<Row> {
     for await (const r of streamOf(repo.lotBalances(db, dialect, asOf, ctx.filters).stream())) {
@@ -307,7 +309,7 @@ function liabilityReport(ctx: ReportContext): Report {
   async function* movement(): AsyncGenerator<Row> {
     const programs = scopePrograms(ctx);
     const balance = new Map<number, number>();
-    const before: DaySpan = { fromDay: null, toDay: ctx.fromDay - 1, watermark: ctx.span.watermark };
+    const before: DaySpan = { ...ctx.span, fromDay: null, toDay: ctx.fromDay - 1 };
     for (const r of await repo.lotBalances(db, dialect, before, ctx.filters).execute()) {
       balance.set(Number(r.program_id), (balance.get(Number(r.program_id)) ?? 0) + num(r.points));
     }
@@ -353,12 +355,17 @@ function liabilityReport(ctx: ReportContext): Report {
     mainTable: 'rows',
     tables: { rows: { columns, rows }, movement: { columns: movementColumns, rows: movement } },
     async json() {
-      const byIssuer = await collect(rows());
+      // The statements do not depend on each other: on a pool they run side by side.
+      const totals = ctx.filters.brandId === undefined && ctx.filters.storeId === undefined;
+      const [byIssuer, ledger, movementList] = await Promise.all([
+        collect(rows()),
+        totals ? repo.ledgerBalances(db, dialect, asOf, ctx.filters).execute() : Promise.resolve([]),
+        collect(movement()),
+      ]);
       const out: Record<string, unknown> = { ...header(ctx, 'liability'), asOf: toIsoUtc(ctx.endMs), rows: byIssuer };
-      if (ctx.filters.brandId === undefined && ctx.filters.storeId === undefined) {
+      if (totals) {
         // Program totals from the ledger: available + pending + held. The lots hold all of it but
         // the points in checkouts (held) and less any negative balances (debts): shown apart.
-        const ledger = await repo.ledgerBalances(db, dialect, asOf, ctx.filters).execute();
         out.programs = scopePrograms(ctx).map((p) => {
           const outstanding = num(ledger.find((r) => Number(r.program_id) === p.id)?.points);
           const inLots = byIssuer.filter((r) => r.program === p.code).reduce((s, r) => s + Number(r.points), 0);
@@ -372,7 +379,7 @@ function liabilityReport(ctx: ReportContext): Report {
           };
         });
       }
-      out.movement = await collect(movement());
+      out.movement = movementList;
       return out;
     },
   };
@@ -563,11 +570,14 @@ function membersReport(ctx: ReportContext): Report {
   const db = ctx.deps.db.kysely;
   const periodColumns = ['period', 'newMembers', 'buyers', 'orders', 'amountFen'] as const;
   async function* periodRows(): AsyncGenerator<Row> {
+    const [joinedRows, boughtRows] = await Promise.all([
+      repo.newMembersByPeriod(db, ctx.fromMs, ctx.endMs, periodExpr(ctx)).execute(),
+      repo.buyersByPeriod(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, periodExpr(ctx)).execute(),
+    ]);
     const joined = new Map<number, number>();
-    for (const r of await repo.newMembersByPeriod(db, ctx.fromMs, ctx.endMs, periodExpr(ctx)).execute())
-      joined.set(num(r.period), num(r.members));
+    for (const r of joinedRows) joined.set(num(r.period), num(r.members));
     const bought = new Map<number, { buyers: number; orders: number; amountFen: number }>();
-    for (const r of await repo.buyersByPeriod(db, ctx.fromMs, ctx.endMs, ctx.filters, periodExpr(ctx)).execute()) {
+    for (const r of boughtRows) {
       bought.set(num(r.period), { buyers: num(r.buyers), orders: num(r.orders), amountFen: num(r.amount_fen) });
     }
     for (const p of periods(ctx)) {
@@ -595,15 +605,16 @@ function membersReport(ctx: ReportContext): Report {
   }
   const moveColumns = ['program', 'fromTier', 'toTier', 'direction', 'members'] as const;
   async function* moveRows(): AsyncGenerator<Row> {
-    const codes = [...new Set(scopePrograms(ctx).flatMap((p) => p.tiers.map((t) => t.code)))];
-    for await (const r of streamOf(repo.tierMoves(db, codes, ctx.fromMs, ctx.endMs, ctx.filters).stream())) {
+    const codes = await repo.movedToTierCodes(db);
+    for await (const r of streamOf(repo.tierMoves(db, ctx.deps.db.dialect, ctx.span, codes, ctx.filters).stream())) {
       const tiers = ctx.programs.get(Number(r.program_id))?.tiers ?? [];
       const rank = (c: string | null) => (c === null ? -1 : tiers.findIndex((t) => t.code === c));
+      const fromTier = r.from_code === '' ? null : String(r.from_code);
       yield {
         program: programCode(ctx, r.program_id),
-        fromTier: r.from_code,
+        fromTier,
         toTier: r.to_code,
-        direction: rank(r.to_code) > rank(r.from_code) ? 'up' : 'down',
+        direction: rank(r.to_code) > rank(fromTier) ? 'up' : 'down',
         members: num(r.members),
       };
     }
@@ -617,8 +628,13 @@ function membersReport(ctx: ReportContext): Report {
       tier_movement: { columns: moveColumns, rows: moveRows },
     },
     async json() {
-      const s = (await repo.buyerSummary(db, ctx.fromMs, ctx.endMs, ctx.filters).executeTakeFirst()) ?? {};
-      const periodList = await collect(periodRows());
+      const [summaryRow, periodList, tiers, tierMovement] = await Promise.all([
+        repo.buyerSummary(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters).executeTakeFirst(),
+        collect(periodRows()),
+        collect(tierRows()),
+        collect(moveRows()),
+      ]);
+      const s = summaryRow ?? {};
       const buyers = num((s as Row).buyers);
       const repeaters = num((s as Row).repeaters);
       const gaps = num((s as Row).gaps);
@@ -634,8 +650,8 @@ function membersReport(ctx: ReportContext): Report {
           avgIntervalDays: gaps === 0 ? null : Math.round((num((s as Row).span_ms) * 10) / (gaps * repo.DAY_MS)) / 10,
         },
         periods: periodList,
-        tiers: await collect(tierRows()),
-        tierMovement: await collect(moveRows()),
+        tiers,
+        tierMovement,
       };
     },
   };
@@ -649,7 +665,8 @@ function rfmReport(ctx: ReportContext): Report {
   const segmentColumns = ['segment', 'members', 'yellow', 'red', 'avgRecencyDays', 'avgOrders', 'avgAmountFen'] as const;
   async function* segmentRows(): AsyncGenerator<Row> {
     const found = new Map<string, Row>();
-    for (const r of await repo.rfmSegments(db, ctx.fromMs, ctx.endMs, ctx.filters).execute()) found.set(String(r.segment), r as Row);
+    for (const r of await repo.rfmSegments(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, ctx.span).execute())
+      found.set(String(r.segment), r as Row);
     for (const segment of repo.RFM_SEGMENTS) {
       const r = found.get(segment);
       const members = num(r?.members);
@@ -693,8 +710,22 @@ function rfmReport(ctx: ReportContext): Report {
       ? { phone: r.phone_enc ? ctx.deps.cipher.decrypt(String(r.phone_enc)) : null, name: (r.name as string | null) ?? null }
       : {}),
   });
+  /** A page of the member list (JSON), when the role may see member ids: its ids first, then their figures. */
+  async function memberPage(): Promise<{ items: Row[]; next: number | null } | null> {
+    if (!ctx.access.members) return null;
+    const limit = ctx.page.limit;
+    const dialect = ctx.deps.db.dialect;
+    const ids = await repo.buyerIdsPage(db, dialect, ctx.fromMs, ctx.endMs, ctx.filters, ctx.page.after, limit + 1);
+    const rows = ids.length
+      ? await repo
+          .rfmMemberList(db, dialect, ctx.fromMs, ctx.endMs, { ...ctx.filters, memberIds: ids }, ctx.span, {}, ctx.access.personal)
+          .execute()
+      : [];
+    const items = rows.slice(0, limit).map((r) => present(r as Record<string, unknown>));
+    return { items, next: rows.length > limit ? Number(items[items.length - 1]!.memberId) : null };
+  }
   async function* memberRows(): AsyncGenerator<Row> {
-    const q = repo.rfmMemberList(db, ctx.fromMs, ctx.endMs, ctx.filters, {}, ctx.access.personal);
+    const q = repo.rfmMemberList(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, ctx.span, {}, ctx.access.personal);
     for await (const r of streamOf(q.stream())) yield present(r as Record<string, unknown>);
   }
   return {
@@ -705,7 +736,7 @@ function rfmReport(ctx: ReportContext): Report {
       members: { columns: memberColumns, rows: memberRows, listsMembers: true },
     },
     async json() {
-      const segments = await collect(segmentRows());
+      const [segments, page] = await Promise.all([collect(segmentRows()), memberPage()]);
       const out: Record<string, unknown> = {
         ...header(ctx, 'rfm'),
         asOf: toIsoUtc(ctx.endMs),
@@ -717,14 +748,7 @@ function rfmReport(ctx: ReportContext): Report {
           red: segments.reduce((s, r) => s + Number(r.red), 0),
         },
       };
-      if (ctx.access.members) {
-        const limit = ctx.page.limit;
-        const page = await repo
-          .rfmMemberList(db, ctx.fromMs, ctx.endMs, ctx.filters, { after: ctx.page.after, limit: limit + 1 }, ctx.access.personal)
-          .execute();
-        const items = page.slice(0, limit).map((r) => present(r as Record<string, unknown>));
-        out.members = { items, next: page.length > limit ? items[items.length - 1]?.memberId : null };
-      }
+      if (page) out.members = page;
       return out;
     },
   };
@@ -774,13 +798,13 @@ function npsReport(ctx: ReportContext): Report {
     mainTable: 'periods',
     tables: { periods: { columns: periodColumns, rows: periodRows }, brands: { columns: brandColumns, rows: brandRows } },
     async json() {
-      const brands = await collect(brandRows());
+      const [brands, periodList] = await Promise.all([collect(brandRows()), collect(periodRows())]);
       const sum = (k: keyof NpsCounts) => brands.reduce((s, r) => s + Number(r[k]), 0);
       return {
         ...header(ctx, 'nps'),
         granularity: ctx.granularity,
         summary: npsOf({ responses: sum('responses'), promoters: sum('promoters'), detractors: sum('detractors') }),
-        periods: await collect(periodRows()),
+        periods: periodList,
         brands,
       };
     },

@@ -7,6 +7,7 @@ import { migration0003 } from './migrations/0003_member.js';
 import { migration0004 } from './migrations/0004_hq.js';
 import { migration0005 } from './migrations/0005_reports.js';
 import { migration0006 } from './migrations/0006_pos.js';
+import { migration0007 } from './migrations/0007_report_speed.js';
 
 /** Migrations are listed here in order; a shipped migration is never edited, only followed. */
 function provider(db: Db): MigrationProvider {
@@ -19,6 +20,7 @@ function provider(db: Db): MigrationProvider {
         '0004_hq': migration0004(db.dialect),
         '0005_reports': migration0005(db.dialect),
         '0006_pos': migration0006(db.dialect),
+        '0007_report_speed': migration0007(db.dialect),
       };
     },
   };

@@ -67,6 +67,11 @@ export interface ReportRollupTable {
   name: string;
   through_day: number;
   updated_at: number;
+  /**
+   * 0007: the open day after `through_day` is summarised up to this instant too (a multiple of 15
+   * minutes), in rows keyed `day` = −(partial_until / 60 000); null when it is not.
+   */
+  partial_until: number | null;
 }
 
 /** A member's 0–10 answer to "would you recommend us?", after a purchase or on its own. */
@@ -116,12 +121,29 @@ export interface ImportRunTable {
   finished_at: number | null;
 }
 
+/** 0007: tier moves per China day, program and (from, to); `from_code` '' for a first tier. */
+export interface ReportTierDayTable {
+  day: number;
+  program_id: number;
+  from_code: string;
+  to_code: string;
+  members: number;
+}
+
+/** 0007: a day on which the member earned, spent, held or exchanged points (churn warnings). */
+export interface ReportMemberActiveDayTable {
+  member_id: number;
+  day: number;
+}
+
 export interface ReportTables {
   report_ledger_day: ReportLedgerDayTable;
   report_lot_day: ReportLotDayTable;
   report_order_day: ReportOrderDayTable;
   report_campaign_day: ReportCampaignDayTable;
   report_rollup: ReportRollupTable;
+  report_tier_day: ReportTierDayTable;
+  report_member_active_day: ReportMemberActiveDayTable;
   nps_response: NpsResponseTable;
   member_import: MemberImportTable;
   import_run: ImportRunTable;

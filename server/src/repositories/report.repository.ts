@@ -247,6 +247,70 @@ export function orderDaySelect(db: Q, dialect: DialectName, fromMs: number, toMs
   return forceIndex(dialect, q as AnyQuery, 'pay_order', 'o', 'pay_order_status');
 }
 
+/**
+ * Tier moves of [fromMs, toMs) by day, program and (from, to); a first tier moves from ''. Read by
+ * tier through `tier_history_report`: `tierCodes` are every code that was ever moved to.
+ */
+export function tierDaySelect(db: Q, dialect: DialectName, tierCodes: readonly string[], fromMs: number, toMs: number): AnyQuery {
+  const day = chinaDaySql(dialect, sql.ref('h.created_at'));
+  const from = sql<string>`coalesce(h.from_code, '')`;
+  return db
+    .selectFrom('tier_history as h')
+    .innerJoin('account as a', 'a.id', 'h.account_id')
+    .select([
+      day.as('day'),
+      'a.program_id as program_id',
+      from.as('from_code'),
+      'h.to_code as to_code',
+      sql<number>`count(*)`.as('members'),
+    ])
+    .where('h.to_code', 'in', tierCodes.length ? tierCodes : [''])
+    .where('h.created_at', '>=', fromMs)
+    .where('h.created_at', '<', toMs)
+    .groupBy([day, 'a.program_id', from, 'h.to_code']) as AnyQuery;
+}
+
+/** Every tier code a member has moved to (a loose scan of the index led by it). */
+export async function movedToTierCodes(db: Q): Promise<string[]> {
+  return (await db.selectFrom('tier_history').select('to_code').distinct().execute()).map((r) => r.to_code);
+}
+
+/**
+ * The members who earned, spent, held or exchanged points on each day of [fromMs, toMs): what the
+ * rollup keeps in report_member_active_day, for the red churn warning.
+ */
+export function memberActiveDaySelect(db: Q, dialect: DialectName, fromMs: number, toMs: number): AnyQuery {
+  const day = chinaDaySql(dialect, sql.ref('e.created_at'));
+  return byKindAndTime(
+    dialect,
+    db
+      .selectFrom('ledger_entry as e')
+      .innerJoin('account as a', 'a.id', 'e.account_id')
+      .select(['a.member_id as member_id', day.as('day')])
+      .where('e.kind', 'in', MEMBER_ACTIVITY_KINDS)
+      .where('e.created_at', '>=', fromMs)
+      .where('e.created_at', '<', toMs)
+      .groupBy(['a.member_id', day]) as AnyQuery,
+  );
+}
+
+/** Rewrites the active days of [fromDay, toDay] from the ledger of [fromMs, toMs). */
+export async function rewriteMemberActiveDays(
+  trx: Trx,
+  dialect: DialectName,
+  fromDay: number,
+  toDay: number,
+  fromMs: number,
+  toMs: number,
+): Promise<void> {
+  await trx.deleteFrom('report_member_active_day').where('day', '>=', fromDay).where('day', '<=', toDay).execute();
+  await trx
+    .insertInto('report_member_active_day')
+    .columns(['member_id', 'day'])
+    .expression(memberActiveDaySelect(trx, dialect, fromMs, toMs))
+    .execute();
+}
+
 export interface CampaignTraceRow {
   created_at: number;
   program_id: number;
@@ -273,7 +337,16 @@ export function campaignTraces(db: Q, dialect: DialectName, fromMs: number, toMs
 // ---------------------------------------------------------------------------------------------
 // The rollup job's writes
 
-export type SummaryTable = 'report_ledger_day' | 'report_lot_day' | 'report_order_day' | 'report_campaign_day';
+export type SummaryTable = 'report_ledger_day' | 'report_lot_day' | 'report_order_day' | 'report_tier_day' | 'report_campaign_day';
+
+/** Every summary table, in the order the rollup writes them. */
+export const SUMMARY_TABLES = [
+  'report_ledger_day',
+  'report_lot_day',
+  'report_order_day',
+  'report_tier_day',
+  'report_campaign_day',
+] as const;
 
 export const SUMMARY_COLUMNS = {
   report_ledger_day: [
@@ -290,6 +363,7 @@ export const SUMMARY_COLUMNS = {
   ],
   report_lot_day: ['day', 'program_id', 'brand_id', 'store_id', 'spender_brand_id', 'kind', 'points'],
   report_order_day: ['day', 'program_id', 'brand_id', 'store_id', 'orders', 'amount_fen', 'payer_fen', 'points_paid'],
+  report_tier_day: ['day', 'program_id', 'from_code', 'to_code', 'members'],
   report_campaign_day: ['day', 'program_id', 'campaign_id', 'brand_id', 'store_id', 'points', 'orders'],
 } as const;
 
@@ -297,13 +371,45 @@ export async function deleteSummaryDays(trx: Trx, table: SummaryTable, fromDay: 
   await trx.deleteFrom(table).where('day', '>=', fromDay).where('day', '<=', toDay).execute();
 }
 
-/** INSERT … SELECT: the rows never pass through the application. */
-export async function insertSummaryFrom(trx: Trx, table: Exclude<SummaryTable, 'report_campaign_day'>, select: AnyQuery): Promise<void> {
+/**
+ * INSERT … SELECT: the rows never pass through the application. With `dayKey`, the rows are
+ * written under that key instead of their day (a partial day's generation, see PARTIAL_STEP_MS).
+ */
+export async function insertSummaryFrom(
+  trx: Trx,
+  table: Exclude<SummaryTable, 'report_campaign_day'>,
+  select: AnyQuery,
+  dayKey?: number,
+): Promise<void> {
+  const columns = SUMMARY_COLUMNS[table];
+  const source =
+    dayKey === undefined
+      ? select
+      : (trx
+          .selectFrom(select.as('x'))
+          .select([sql<number>`${dayKey}`.as('day'), ...columns.filter((c) => c !== 'day').map((c) => `x.${c}` as never)]) as AnyQuery);
   await trx
     .insertInto(table)
-    .columns([...SUMMARY_COLUMNS[table]] as never)
-    .expression(select)
+    .columns([...columns] as never)
+    .expression(source)
     .execute();
+}
+
+/**
+ * The open day is summarised in steps of 15 minutes, each step under its own key: `day` =
+ * −(the step's end in minutes since the epoch). A new step never overwrites the rows a report may be
+ * reading: the step before it, and any that ended within PARTIAL_KEEP_MS of it, are kept.
+ */
+export const PARTIAL_STEP_MS = 15 * 60_000;
+export const PARTIAL_KEEP_MS = 45 * 60_000;
+
+export function partialKey(partialUntil: number): number {
+  return -Math.round(partialUntil / 60_000);
+}
+
+/** Deletes partial-day steps that ended before `beforeMs` (keys are negative: older is closer to 0). */
+export async function deletePartialSteps(trx: Trx, table: SummaryTable, beforeMs: number): Promise<void> {
+  await trx.deleteFrom(table).where('day', '<', 0).where('day', '>', partialKey(beforeMs)).execute();
 }
 
 export interface CampaignDayRow {
@@ -328,8 +434,34 @@ export const ROLLUP_NAME = 'daily';
 
 /** The last day summarised, or null before the first rollup. */
 export async function rollupWatermark(db: Q): Promise<number | null> {
-  const row = await db.selectFrom('report_rollup').select('through_day').where('name', '=', ROLLUP_NAME).executeTakeFirst();
-  return row ? row.through_day : null;
+  return (await rollupState(db))?.throughDay ?? null;
+}
+
+export interface RollupState {
+  throughDay: number;
+  /** The next day is summarised up to this instant too (its rows under partialKey), or null. */
+  partialUntil: number | null;
+}
+
+export async function rollupState(db: Q): Promise<RollupState | null> {
+  const row = await db
+    .selectFrom('report_rollup')
+    .select(['through_day', 'partial_until'])
+    .where('name', '=', ROLLUP_NAME)
+    .executeTakeFirst();
+  return row ? { throughDay: row.through_day, partialUntil: row.partial_until === null ? null : Number(row.partial_until) } : null;
+}
+
+/** Compare-and-set of the partial day's step: false when another rollup moved either meanwhile. */
+export async function advancePartial(trx: Trx, throughDay: number, from: number | null, to: number, now: number): Promise<boolean> {
+  let q = trx
+    .updateTable('report_rollup')
+    .set({ partial_until: to, updated_at: now })
+    .where('name', '=', ROLLUP_NAME)
+    .where('through_day', '=', throughDay);
+  q = from === null ? q.where('partial_until', 'is', null) : q.where('partial_until', '=', from);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 export async function createWatermark(db: Q, throughDay: number, now: number): Promise<void> {
@@ -340,7 +472,8 @@ export async function createWatermark(db: Q, throughDay: number, now: number): P
 export async function advanceWatermark(trx: Trx, from: number, to: number, now: number): Promise<boolean> {
   const res = await trx
     .updateTable('report_rollup')
-    .set({ through_day: to, updated_at: now })
+    // The closed day's full rows replace its partial steps.
+    .set({ through_day: to, partial_until: null, updated_at: now })
     .where('name', '=', ROLLUP_NAME)
     .where('through_day', '=', from)
     .executeTakeFirst();
@@ -380,6 +513,33 @@ export interface DaySpan {
   toDay: number;
   /** The rollup's watermark; null before its first run. */
   watermark: number | null;
+  /** The day after the watermark is summarised up to this instant (rows under partialKey); null: not. */
+  partialUntil?: number | null;
+}
+
+/**
+ * Where a span's figures come from: closed days' summary rows, the open day's partial step (when the
+ * span reaches that day), and the ledger live from the end of what is summarised.
+ */
+export function spanSources(span: DaySpan): {
+  closedThrough: number | null;
+  partial: { day: number; key: number } | null;
+  liveFromMs: number;
+  liveToMs: number;
+} {
+  const w = span.watermark;
+  const liveToMs = dayStartMs(span.toDay + 1);
+  const fromMs = span.fromDay === null ? 0 : dayStartMs(span.fromDay);
+  if (w === null) return { closedThrough: null, partial: null, liveFromMs: fromMs, liveToMs };
+  const closedThrough = span.fromDay === null || span.fromDay <= w ? Math.min(w, span.toDay) : null;
+  const p = span.partialUntil ?? null;
+  const partialApplies = p !== null && span.toDay >= w + 1 && (span.fromDay === null || span.fromDay <= w + 1);
+  return {
+    closedThrough,
+    partial: partialApplies ? { day: w + 1, key: partialKey(p) } : null,
+    liveFromMs: Math.max(fromMs, partialApplies ? p : dayStartMs(w + 1)),
+    liveToMs,
+  };
 }
 
 function unified(
@@ -388,20 +548,28 @@ function unified(
   span: DaySpan,
   live: (fromMs: number, toMs: number) => AnyQuery,
 ): AnyQuery {
-  const w = span.watermark ?? Number.MIN_SAFE_INTEGER;
+  const src = spanSources(span);
+  const columns = SUMMARY_COLUMNS[table];
   const parts: AnyQuery[] = [];
-  if (span.fromDay === null || span.fromDay <= w) {
-    let q = db
+  if (src.closedThrough !== null) {
+    // `day >= 0`: partial steps have negative keys.
+    const q = db
       .selectFrom(table)
-      .select([...SUMMARY_COLUMNS[table]] as never)
-      .where('day', '<=', Math.min(w, span.toDay)) as AnyQuery;
-    if (span.fromDay !== null) q = q.where('day', '>=', span.fromDay);
+      .select([...columns] as never)
+      .where('day', '>=', span.fromDay ?? 0)
+      .where('day', '<=', src.closedThrough) as AnyQuery;
     parts.push(q);
   }
-  if (span.toDay > w) {
-    const first = span.fromDay === null ? w + 1 : Math.max(w + 1, span.fromDay);
-    parts.push(live(first <= Number.MIN_SAFE_INTEGER + 1 ? 0 : dayStartMs(first), dayStartMs(span.toDay + 1)));
+  if (src.partial) {
+    const { day, key } = src.partial;
+    parts.push(
+      db
+        .selectFrom(table)
+        .select([sql<number>`${day}`.as('day'), ...columns.filter((c) => c !== 'day')] as never)
+        .where('day', '=', key) as AnyQuery,
+    );
   }
+  if (src.liveToMs > src.liveFromMs) parts.push(live(src.liveFromMs, src.liveToMs));
   if (parts.length === 0) parts.push(live(0, 0));
   const [head, ...rest] = parts as [AnyQuery, ...AnyQuery[]];
   return rest.reduce((u, q) => u.unionAll(q), head);
@@ -415,12 +583,22 @@ export function lotDays(db: Q, dialect: DialectName, span: DaySpan) {
   return db.selectFrom(unified(db, 'report_lot_day', span, (a, b) => lotDaySelect(db, dialect, a, b)).as('t'));
 }
 
+export function tierDays(db: Q, dialect: DialectName, span: DaySpan, tierCodes: readonly string[]) {
+  return db.selectFrom(unified(db, 'report_tier_day', span, (a, b) => tierDaySelect(db, dialect, tierCodes, a, b)).as('t'));
+}
+
 export function orderDays(db: Q, dialect: DialectName, span: DaySpan) {
   return db.selectFrom(unified(db, 'report_order_day', span, (a, b) => orderDaySelect(db, dialect, a, b)).as('t'));
 }
 
 export function campaignSummaryDays(db: Q, fromDay: number, toDay: number) {
-  return db.selectFrom('report_campaign_day').selectAll().where('day', '>=', fromDay).where('day', '<=', toDay).execute();
+  return db.selectFrom('report_campaign_day').selectAll().where('day', '>=', Math.max(0, fromDay)).where('day', '<=', toDay).execute();
+}
+
+/** A partial step's campaign rows, under the day they belong to. */
+export async function campaignPartialRows(db: Q, day: number, key: number): Promise<CampaignDayRow[]> {
+  const rows = await db.selectFrom('report_campaign_day').selectAll().where('day', '=', key).execute();
+  return rows.map((r) => ({ ...r, day }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -558,7 +736,7 @@ export function periodSql(
 }
 
 /** Paid orders in [fromMs, toMs) under the filters: the base of the member reports. */
-function paidOrders(db: Q, fromMs: number, toMs: number, f: Filters) {
+function paidOrders(db: Q, fromMs: number, toMs: number, f: MemberFilters) {
   let q = db
     .selectFrom('pay_order as o')
     .where('o.status', 'in', PAID_STATUSES)
@@ -568,12 +746,27 @@ function paidOrders(db: Q, fromMs: number, toMs: number, f: Filters) {
   if (f.programId !== undefined) q = q.where('o.program_id', '=', f.programId);
   if (f.brandId !== undefined) q = q.where('o.brand_id', '=', f.brandId);
   if (f.storeId !== undefined) q = q.where('o.store_id', '=', f.storeId);
+  if (f.memberIds !== undefined) q = q.where('o.member_id', 'in', f.memberIds.length ? f.memberIds : [-1]);
+  if (f.afterMember !== undefined) q = q.where('o.member_id', '>', f.afterMember);
   return q;
 }
 
+/** The member reports' filters: the report's, and optionally some members only. */
+export interface MemberFilters extends Filters {
+  memberIds?: readonly number[];
+  afterMember?: number;
+}
+
+/**
+ * Ranges up to this long group their orders per member from the time-ordered covering index (only
+ * the range is read, then sorted); longer ones read the member-ordered one whole, which groups as it
+ * goes. Measured on MariaDB with 3.6M orders: a month 1.1 s against 2.3 s, a year 5.1 s against 3.4 s.
+ */
+const SHORT_RANGE_MS = 92 * DAY_MS;
+
 /** One row per buying member: orders, net amount, first and last purchase in the range. */
-function buyers(db: Q, fromMs: number, toMs: number, f: Filters) {
-  return paidOrders(db, fromMs, toMs, f)
+function buyers(db: Q, dialect: DialectName, fromMs: number, toMs: number, f: MemberFilters) {
+  const q = paidOrders(db, fromMs, toMs, f)
     .select([
       'o.member_id as member_id',
       sql<number>`count(*)`.as('orders'),
@@ -582,12 +775,47 @@ function buyers(db: Q, fromMs: number, toMs: number, f: Filters) {
       sql<number>`max(o.placed_at)`.as('last_at'),
     ])
     .groupBy('o.member_id');
+  if (dialect !== 'mysql') return q;
+  // A few members (a page): by member. A short range: the range, grouped by sorting (SQL_BIG_RESULT:
+  // a temporary table of a few hundred thousand groups would spill to disk). Else every order, by member.
+  if (f.memberIds === undefined && f.afterMember === undefined && toMs - fromMs <= SHORT_RANGE_MS) {
+    return forceIndex(
+      dialect,
+      q.modifyFront(sql`SQL_BIG_RESULT`) as AnyQuery,
+      'pay_order',
+      'o',
+      'pay_order_period_report',
+    ) as unknown as typeof q;
+  }
+  return forceIndex(dialect, q as AnyQuery, 'pay_order', 'o', 'pay_order_member_report') as unknown as typeof q;
+}
+
+/**
+ * The ids of the next page of buying members, in id order: read from the member-ordered index, the
+ * grouping stops after `limit` members, so a page costs the same whatever the range.
+ */
+export async function buyerIdsPage(
+  db: Q,
+  dialect: DialectName,
+  fromMs: number,
+  toMs: number,
+  f: Filters,
+  after: number | undefined,
+  limit: number,
+): Promise<number[]> {
+  const q = paidOrders(db, fromMs, toMs, { ...f, ...(after !== undefined ? { afterMember: after } : {}) })
+    .select('o.member_id')
+    .groupBy('o.member_id')
+    .orderBy('o.member_id')
+    .limit(limit);
+  const rows = await forceIndex(dialect, q as AnyQuery, 'pay_order', 'o', 'pay_order_member_report').execute();
+  return rows.map((r) => Number((r as { member_id: number }).member_id));
 }
 
 /** Active members, repeat buyers and the pooled purchase interval over the range. */
-export function buyerSummary(db: Q, fromMs: number, toMs: number, f: Filters) {
+export function buyerSummary(db: Q, dialect: DialectName, fromMs: number, toMs: number, f: Filters) {
   return db
-    .selectFrom(buyers(db, fromMs, toMs, f).as('t'))
+    .selectFrom(buyers(db, dialect, fromMs, toMs, f).as('t'))
     .select([
       sql<number>`count(*)`.as('buyers'),
       sql<number>`coalesce(sum(case when t.orders >= 2 then 1 else 0 end), 0)`.as('repeaters'),
@@ -597,8 +825,15 @@ export function buyerSummary(db: Q, fromMs: number, toMs: number, f: Filters) {
 }
 
 /** Distinct buying members, orders and amount per period. */
-export function buyersByPeriod(db: Q, fromMs: number, toMs: number, f: Filters, period: (col: Expression<number>) => RawBuilder<number>) {
-  return paidOrders(db, fromMs, toMs, f)
+export function buyersByPeriod(
+  db: Q,
+  dialect: DialectName,
+  fromMs: number,
+  toMs: number,
+  f: Filters,
+  period: (col: Expression<number>) => RawBuilder<number>,
+) {
+  const q = paidOrders(db, fromMs, toMs, f)
     .select([
       period(sql.ref('o.placed_at')).as('period'),
       sql<number>`count(distinct o.member_id)`.as('buyers'),
@@ -607,6 +842,7 @@ export function buyersByPeriod(db: Q, fromMs: number, toMs: number, f: Filters, 
     ])
     .groupBy('period')
     .orderBy('period');
+  return forceIndex(dialect, q as AnyQuery, 'pay_order', 'o', 'pay_order_period_report') as unknown as typeof q;
 }
 
 /** Members who joined per period (group-wide: a member belongs to no brand). */
@@ -633,17 +869,13 @@ export function tierDistribution(db: Q, f: Filters) {
     .orderBy('g.tier_code');
 }
 
-/** Tier changes in the range by program and (from, to). */
-export function tierMoves(db: Q, tierCodes: readonly string[], fromMs: number, toMs: number, f: Filters) {
-  let q = db
-    .selectFrom('tier_history as h')
-    .innerJoin('account as a', 'a.id', 'h.account_id')
-    .select(['a.program_id', 'h.from_code', 'h.to_code', sql<number>`count(*)`.as('members')])
-    .where('h.to_code', 'in', tierCodes.length ? tierCodes : [''])
-    .where('h.created_at', '>=', fromMs)
-    .where('h.created_at', '<', toMs);
-  if (f.programId !== undefined) q = q.where('a.program_id', '=', f.programId);
-  const grouped = q.groupBy(['a.program_id', 'h.from_code', 'h.to_code']);
+/** Tier changes in the range by program and (from, to) ('' for a first tier). */
+export function tierMoves(db: Q, dialect: DialectName, span: DaySpan, tierCodes: readonly string[], f: Filters) {
+  let q = tierDays(db, dialect, span, tierCodes);
+  if (f.programId !== undefined) q = q.where('t.program_id', '=', f.programId);
+  const grouped = q
+    .select(['t.program_id', 't.from_code', 't.to_code', sql<number>`sum(t.members)`.as('members')])
+    .groupBy(['t.program_id', 't.from_code', 't.to_code']);
   return db
     .selectFrom(grouped.as('g'))
     .leftJoin('program as p', 'p.id', 'g.program_id')
@@ -679,31 +911,71 @@ export const RFM_SEGMENTS = ['champions', 'loyal', 'new', 'promising', 'at_risk'
  * `endMs`; yellow — otherwise, at least two purchases and the gap since the last one longer than
  * 1.5 × their mean interval: 2·(end − last)·(n − 1) > 3·(last − first), in integers.
  */
-export function rfmMembers(db: Q, fromMs: number, endMs: number, f: Filters) {
+export function rfmMembers(db: Q, dialect: DialectName, fromMs: number, endMs: number, f: MemberFilters, rollup: RollupSpan) {
   const end = endMs;
   const r = sql`(case when t.last_at > ${endMs - RFM.recentMs} then 3 when t.last_at > ${endMs - RFM.lapsingMs} then 2 else 1 end)`;
   const fr = sql`(case when t.orders >= ${RFM.frequent} then 3 when t.orders >= ${RFM.repeat} then 2 else 1 end)`;
   const m = sql`(case when t.amount_fen >= ${RFM.bigFen} then 3 when t.amount_fen >= ${RFM.midFen} then 2 else 1 end)`;
   const quietSince = endMs - RFM.quietMs;
-  const red = sql`(case when t.last_at >= ${quietSince} then 0 when exists (
-      select 1 from account a2 inner join ledger_entry e2 on e2.account_id = a2.id
-      where a2.member_id = t.member_id and e2.created_at >= ${quietSince} and e2.created_at < ${end}
-        and e2.kind in (${sql.join([...MEMBER_ACTIVITY_KINDS])})) then 0 else 1 end)`;
+  // Activity in [quietSince, end): the rollup's active days as far as they go, the ledger after that
+  // (members active there gathered once, not looked for member by member).
+  const w = rollup.watermark;
+  const coveredDay = w === null ? null : rollup.partialUntil ? w + 1 : w;
+  const firstDay = dayOfMs(quietSince);
+  const lastDay = coveredDay === null ? null : Math.min(dayOfMs(end) - 1, coveredDay);
+  const liveFrom = w === null ? quietSince : Math.max(quietSince, rollup.partialUntil ?? dayStartMs(w + 1));
+  // For every buyer of a range both sets are gathered once and joined (measured: 2.3 s against 4.0 s
+  // for a probe per buyer of a year); for a page of members, a probe each is cheaper.
+  // A range of 30 days or less: every buyer bought within the quiet period, nobody can be red.
+  const someQuiet = fromMs < quietSince;
+  const days = someQuiet && lastDay !== null && lastDay >= firstDay;
+  const probe = f.memberIds !== undefined || endMs - fromMs <= SHORT_RANGE_MS;
+  const live = someQuiet && liveFrom < end;
+  const onDays = !days
+    ? sql``
+    : probe
+      ? sql`when exists (select 1 from report_member_active_day d
+          where d.member_id = t.member_id and d.day >= ${firstDay} and d.day <= ${lastDay}) then 0`
+      : sql`when ad.member_id is not null then 0`;
+  const red = sql`(case when t.last_at >= ${quietSince} then 0 ${onDays}
+      ${live ? sql`when la.member_id is not null then 0` : sql``} else 1 end)`;
   const yellow = sql`(case when t.orders >= 2 and 2 * (${end} - t.last_at) * (t.orders - 1) > 3 * (t.last_at - t.first_at) then 1 else 0 end)`;
-  const inner = db
-    .selectFrom(buyers(db, fromMs, endMs, f).as('t'))
-    .select([
-      't.member_id',
-      't.orders',
-      't.amount_fen',
-      't.first_at',
-      't.last_at',
-      r.as('r'),
-      fr.as('f'),
-      m.as('m'),
-      red.as('red'),
-      yellow.as('yellow'),
-    ]);
+  let from = db.selectFrom(buyers(db, dialect, fromMs, endMs, f).as('t'));
+  if (days && !probe) {
+    const activeOnDays = db
+      .selectFrom('report_member_active_day as d')
+      .select('d.member_id')
+      .distinct()
+      .where('d.day', '>=', firstDay)
+      .where('d.day', '<=', lastDay);
+    from = from.leftJoin(activeOnDays.as('ad'), 'ad.member_id', 't.member_id') as unknown as typeof from;
+  }
+  if (live) {
+    const activeNow = byKindAndTime(
+      dialect,
+      db
+        .selectFrom('ledger_entry as e')
+        .innerJoin('account as a', 'a.id', 'e.account_id')
+        .select('a.member_id as member_id')
+        .where('e.kind', 'in', MEMBER_ACTIVITY_KINDS)
+        .where('e.created_at', '>=', liveFrom)
+        .where('e.created_at', '<', end)
+        .groupBy('a.member_id') as AnyQuery,
+    );
+    from = from.leftJoin(activeNow.as('la'), 'la.member_id', 't.member_id') as unknown as typeof from;
+  }
+  const inner = from.select([
+    't.member_id',
+    't.orders',
+    't.amount_fen',
+    't.first_at',
+    't.last_at',
+    r.as('r'),
+    fr.as('f'),
+    m.as('m'),
+    red.as('red'),
+    yellow.as('yellow'),
+  ]);
   const segment = sql<string>`(case
       when s.r = 3 and s.f = 3 then 'champions'
       when s.r >= 2 and s.f >= 2 then 'loyal'
@@ -727,10 +999,16 @@ export function rfmMembers(db: Q, fromMs: number, endMs: number, f: Filters) {
     ]);
 }
 
+/** What the rollup covers: closed days through `watermark`, the next up to `partialUntil`. */
+export interface RollupSpan {
+  watermark: number | null;
+  partialUntil?: number | null;
+}
+
 /** Members, churn warnings and averages per segment. */
-export function rfmSegments(db: Q, fromMs: number, endMs: number, f: Filters) {
+export function rfmSegments(db: Q, dialect: DialectName, fromMs: number, endMs: number, f: Filters, rollup: RollupSpan) {
   return db
-    .selectFrom(rfmMembers(db, fromMs, endMs, f).as('x'))
+    .selectFrom(rfmMembers(db, dialect, fromMs, endMs, f, rollup).as('x'))
     .select([
       'x.segment',
       sql<number>`count(*)`.as('members'),
@@ -747,13 +1025,15 @@ export function rfmSegments(db: Q, fromMs: number, endMs: number, f: Filters) {
 /** The member list, by member id, optionally after a cursor and with the member's personal columns. */
 export function rfmMemberList(
   db: Q,
+  dialect: DialectName,
   fromMs: number,
   endMs: number,
-  f: Filters,
+  f: MemberFilters,
+  rollup: RollupSpan,
   page: { after?: number; limit?: number },
   personal: boolean,
 ) {
-  let q = db.selectFrom(rfmMembers(db, fromMs, endMs, f).as('x')).selectAll('x');
+  let q = db.selectFrom(rfmMembers(db, dialect, fromMs, endMs, f, rollup).as('x')).selectAll('x');
   if (personal) q = q.leftJoin('member as mm', 'mm.id', 'x.member_id').select(['mm.phone_enc', 'mm.name']) as unknown as typeof q;
   if (page.after !== undefined) q = q.where('x.member_id', '>', page.after);
   q = q.orderBy('x.member_id');

@@ -22,6 +22,7 @@
  *   NPS: A 10 for 03-02's order (FRESH), B 3 for 03-03's (TEA), C 8 for 03-10's (SPORTS).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReportQuery } from '@jifen/shared';
 import type { RuleSetInput } from '@jifen/shared';
 import { publishRuleSet } from '../../../commands/earning.js';
 import { registerMember } from '../../../commands/members.js';
@@ -29,8 +30,10 @@ import { createPosOrder } from '../../../commands/orders.js';
 import { requestRefund } from '../../../commands/refunds.js';
 import { recordNps } from '../../../commands/report-nps.js';
 import { rollupReports } from '../../../commands/report-rollup.js';
+import { buildReport, collect, reportContext } from '../../../commands/reports.js';
 import { createStaff } from '../../../commands/staff.js';
 import { issueTerminal } from '../../../commands/terminals.js';
+import { hold, releaseHold } from '../../../commands/ledger.js';
 import { expireDuePoints } from '../../../jobs/points-jobs.js';
 import { newId } from '../../../lib/ids.js';
 import { findMemberById } from '../../../repositories/member.repository.js';
@@ -211,10 +214,12 @@ async function everything() {
   for (const name of ['liability', 'inflation', 'flows', 'members', 'campaigns', 'nps']) {
     const body = (await get(`/api/admin/reports/${name}?${RANGE}&granularity=month`)).body as Record<string, unknown>;
     delete body.summarisedThrough;
+    delete body.summarisedUntil;
     out[name] = body;
   }
   const rfm = (await get('/api/admin/reports/rfm?from=2026-02-01&to=2026-03-31')).body as Record<string, unknown>;
   delete rfm.summarisedThrough;
+  delete rfm.summarisedUntil;
   out.rfm = rfm;
   return out;
 }
@@ -764,5 +769,127 @@ describe('reports from the rollup summaries', () => {
     expect((res.body as { rows: unknown[] }).rows).toEqual([
       { program: 'JIFEN', brand: 'TEA', store: 'S101', points: 209, liabilityFen: 209 },
     ]);
+  });
+
+  it('summarises the open day in 15-minute steps; a report that read an older step still counts each sale once', async () => {
+    const k = s.testDb.db.kysely;
+    const day = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+    const stepKey = (ms: number) => -Math.round(ms / 60_000);
+    const tea = async () => {
+      const body = (await get('/api/admin/reports/liability?from=2026-05-01&to=2026-05-02&brand=TEA')).body as {
+        rows: Array<{ points: number }>;
+        summarisedUntil: string | null;
+      };
+      return { points: body.rows[0]?.points, until: body.summarisedUntil };
+    };
+    const sellAtTea = async (time: string, yuan: number, id: string) => {
+      clock.t = china('2026-05-02', time);
+      const terminal = await issueTerminal(s.testDb.db, { storeCode: 'S101' }, clock.t);
+      const store = await k.selectFrom('store').select('id').where('code', '=', 'S101').executeTakeFirstOrThrow();
+      const order = await createPosOrder(
+        s.server.services.paymentDeps(),
+        { terminalId: terminal.terminalId, storeId: store.id },
+        {
+          clientOrderId: id,
+          lines: [{ sku: 'SKU1', name: '商品', qty: 1, unitPriceFen: yuan * 100 }],
+          member: { phone: PHONES.B },
+          payment: { method: 'cash' },
+        },
+      );
+      expect(order.pointsEarned).toBe(yuan);
+    };
+
+    // C (last purchase 03-10) holds points at 11:30 and lets them go: activity, not a purchase. The
+    // red warning (30 days without activity) must see it, read live, from the open day's step, and
+    // from the closed day — and not in a window that ends before it.
+    const churnOfC = async (to: string) => {
+      const body = (await get(`/api/admin/reports/rfm?from=2026-03-01&to=${to}&program=SPORT`)).body as {
+        members: { items: Array<{ memberId: number; churn: string | null }> };
+      };
+      return body.members.items.find((i) => i.memberId === members.C)?.churn;
+    };
+    expect(await churnOfC('2026-05-02')).toBe('red');
+    clock.t = china('2026-05-02', '11:30');
+    const sportAccount = await k
+      .selectFrom('account')
+      .innerJoin('program', 'program.id', 'account.program_id')
+      .select('account.id')
+      .where('account.member_id', '=', members.C)
+      .where('program.code', '=', 'SPORT')
+      .executeTakeFirstOrThrow();
+    const ledger = { db: s.testDb.db, now: clock.now };
+    const checkout = await hold(
+      ledger,
+      { source: 'test', key: 'report-test-hold-c' },
+      { accountId: sportAccount.id, points: 10, reason: '结账' },
+    );
+    await releaseHold(ledger, { source: 'test', key: 'report-test-release-c' }, { holdId: checkout.entryId });
+    expect(await churnOfC('2026-05-02')).toBeNull();
+    expect(await churnOfC('2026-05-01')).toBe('red');
+
+    // 13:20: the step runs to 12:15 (an hour's margin, whole quarters) and takes in the 11:00 sale.
+    clock.t = china('2026-05-02', '13:20');
+    expect((await rollupReports(s.testDb.db, clock.t)).days).toBe(0);
+    const first = china('2026-05-02', '12:15');
+    expect(await k.selectFrom('report_rollup').select(['through_day', 'partial_until']).executeTakeFirstOrThrow()).toEqual({
+      through_day: day('2026-05-01'),
+      partial_until: first,
+    });
+    const step = await k.selectFrom('report_lot_day').select(['kind', 'points']).where('day', '=', stepKey(first)).execute();
+    // Beside the sale: C's hold and release net to nothing, but the points went back to a lot past its
+    // expiry (03-10 + 1 month, the expiry job has not run since), so they expired on release.
+    expect(step.filter((r) => Number(r.points) !== 0).sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+      { kind: 'expire', points: -10 },
+      { kind: 'issue', points: 10 },
+    ]);
+    expect(await tea()).toEqual({ points: 209, until: new Date(first).toISOString() });
+    expect(await k.selectFrom('report_member_active_day').selectAll().where('day', '=', day('2026-05-02')).execute()).toEqual(
+      expect.arrayContaining([{ member_id: members.C, day: day('2026-05-02') }]),
+    );
+    expect(await churnOfC('2026-05-02')).toBeNull();
+
+    // A report reads the watermark and the 12:15 step now, and its rows later.
+    const held = await reportContext(
+      { db: s.testDb.db, cipher: s.server.services.cipher, now: clock.now },
+      ReportQuery.parse({ from: '2026-05-01', to: '2026-05-02', brand: 'TEA' }),
+      { members: false, personal: false },
+    );
+    // 13:30, after the step: read live.
+    await sellAtTea('13:30', 20, 'report-test-step-1');
+    expect((await tea()).points).toBe(229);
+
+    // 15:10: the next step (to 14:00) takes in the 13:30 sale; the report holding the 12:15 step reads
+    // that step and the ledger after 12:15, so the 13:30 sale counts once.
+    clock.t = china('2026-05-02', '15:10');
+    await rollupReports(s.testDb.db, clock.t);
+    const second = china('2026-05-02', '14:00');
+    expect((await k.selectFrom('report_rollup').select('partial_until').executeTakeFirstOrThrow()).partial_until).toBe(second);
+    expect(await collect(buildReport(held, 'liability').tables.rows!.rows())).toEqual([
+      { program: 'JIFEN', brand: 'TEA', store: 'S101', points: 229, liabilityFen: 229 },
+    ]);
+    expect(await tea()).toEqual({ points: 229, until: new Date(second).toISOString() });
+    const inflation = (await get('/api/admin/reports/inflation?from=2026-05-02&to=2026-05-02&brand=TEA')).body as {
+      rows: Array<{ issued: number }>;
+    };
+    expect(inflation.rows.map((r) => r.issued)).toEqual([30]);
+
+    // The next morning the day closes: its full rows replace the steps, which go with the next step.
+    clock.t = china('2026-05-03', '02:00');
+    admin = await s.signIn();
+    expect((await rollupReports(s.testDb.db, clock.t)).days).toBe(1);
+    expect(await k.selectFrom('report_rollup').select(['through_day', 'partial_until']).executeTakeFirstOrThrow()).toEqual({
+      through_day: day('2026-05-02'),
+      partial_until: china('2026-05-03', '01:00'),
+    });
+    const left = await k
+      .selectFrom('report_lot_day')
+      .select('day')
+      .where('day', 'in', [stepKey(first), stepKey(second)])
+      .execute();
+    expect(left).toEqual([]);
+    expect((await tea()).points).toBe(229);
+    expect(await churnOfC('2026-05-02')).toBeNull();
+    expect(await churnOfC('2026-05-01')).toBe('red');
+    checkFigures(await everything());
   });
 });
