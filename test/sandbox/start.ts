@@ -133,6 +133,8 @@ async function main(): Promise<void> {
     `    curl -s ${server.url}/api/admin/members/${first?.id ?? '<id>'} -H "authorization: Bearer $TOKEN"`,
     `    curl -s -X POST ${server.url}/api/admin/members/${first?.id ?? '<id>'}/adjustments -H "authorization: Bearer $TOKEN" \\`,
     `      -H 'content-type: application/json' -d '{"points":100,"reason":"客诉补偿","idempotencyKey":"sandbox-demo-0001"}'`,
+    `    curl -s "${server.url}/api/admin/reports/liability" -H "authorization: Bearer $TOKEN"     # points liability by program, brand, store`,
+    `    curl -s "${server.url}/api/admin/reports/inflation?format=csv" -H "authorization: Bearer $TOKEN"     # issued / spent / expired / reversed, as CSV`,
     '',
     '  Sell something and pay as a shopper:',
     `    TILL=$(curl -s -X POST ${S}/api/admin/terminals -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
