@@ -39,7 +39,7 @@ import { rollupReports } from '../commands/report-rollup.js';
 import { createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 import { sha256 } from '../lib/crypto.js';
-import { setupBenchDb } from './common.js';
+import { intOption, setupBenchDb } from './common.js';
 import type { BenchDb } from './common.js';
 import { REPORT_NAMES } from '@jifen/shared';
 import type { ReportName } from '@jifen/shared';
@@ -68,17 +68,12 @@ function parseOptions(argv: string[]): Options {
       repeats: { type: 'string', default: '3' },
     },
   });
-  const int = (name: string, v: string | undefined, min: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
-    return n;
-  };
   return {
-    members: int('members', values.members, 100),
-    entries: int('entries', values.entries, 1000),
+    members: intOption('members', values.members, 100),
+    entries: intOption('entries', values.entries, 1000),
     keep: values.keep === true,
     reuse: values.reuse === true,
-    repeats: int('repeats', values.repeats, 1),
+    repeats: intOption('repeats', values.repeats, 1),
     url: process.env.DATABASE_URL ?? 'sqlite:./data/bench.sqlite',
   };
 }
