@@ -4,9 +4,9 @@
  * a scanned member code (`POST /api/pos/members/lookup {code}`) and a typed phone (the same route,
  * `{phone}`) — with a catalogue of --products items (default 10,000) and --members members (default
  * 1,000,000: issue #5's sizes), beside two floors measured in the same run at the same concurrency, in
- * interleaved slices: a bare-driver loop running the statements each lookup needs (the terminal token
- * check included), and a bare `node:http` server answering the same calls with those statements, so
- * what HTTP itself costs on this machine is told apart from what Jifen adds.
+ * interleaved slices: a bare-driver loop running the statements each lookup needs, and a bare
+ * `node:http` server answering the same calls with those statements, so what HTTP itself costs on
+ * this machine is told apart from what Jifen adds.
  *
  * Member codes (JFM1…) live 60 s, so each slice's codes are minted with the server's own secret just
  * before the slice is sent; both floors verify them the way the server does (HMAC and expiry) before
@@ -292,7 +292,6 @@ function tillRequest(token: string, method: 'GET' | 'POST', path: string, body?:
 /** The statements behind each lookup, on the bare driver: the terminal check, then the lookup's own reads. */
 function floorLoops(driver: BareDriver, world: World, codes: CodeSigner) {
   const q = (sql: string) => (driver.dialect === 'mysql' ? sql : sql.replace(/`/g, '"'));
-  const terminal = q('select `id`, `store_id`, `revoked_at` from `terminal` where `token_hash` = ?');
   const product = q(
     'select `p`.`sku`, `p`.`barcode`, `p`.`name`, `p`.`category`, `p`.`unit`, coalesce(`sp`.`price_fen`, `p`.`price_fen`) as `price_fen` ' +
       'from `product` as `p` left join `store_product` as `sp` on `sp`.`product_id` = `p`.`id` and `sp`.`store_id` = ? ' +
@@ -308,36 +307,36 @@ function floorLoops(driver: BareDriver, world: World, codes: CodeSigner) {
   const misses = q('select `window_start`, `hits` from `rate_limit` where `bucket` = ?');
   const member = q('select * from `member` where `phone_hash` = ?');
   const memberById = q('select * from `member` where `id` = ?');
-  const account = q('select * from `account` where `member_id` = ? and `program_id` = ?');
-  const rules = q(
-    "select * from `rule_set` where `program_id` = ? and `brand_id` in (?, 0) and `status` = 'published' and `effective_from` <= ? order by `brand_id` desc, `version` desc limit 1",
+  const accountWithGrowth = q(
+    'select `a`.*, (select sum(`e`.`growth_delta`) from `ledger_entry` as `e` where `e`.`account_id` = `a`.`id` and `e`.`created_at` >= ?) as `window_growth` ' +
+      'from `account` as `a` where `a`.`member_id` = ? and `a`.`program_id` = ?',
   );
-  const growth = q('select sum(`growth_delta`) as `g` from `ledger_entry` where `account_id` = ? and `created_at` >= ?');
   type Conn = Awaited<ReturnType<BareDriver['connect']>>;
-  /** One lookup on one connection: the terminal check, then the lookup's reads; what the answer is built from. */
+  /**
+   * One lookup on one connection. The server remembers a till's token check for TERMINAL_CACHE_MS
+   * (and the rule set it shows tier progress with, likewise), so per lookup the floor reads neither:
+   * what is left is the lookup's own reads.
+   */
   const withTerminal = async <T>(token: string, run: (conn: Conn) => Promise<T>): Promise<T> => {
+    if (token !== world.token) throw new Error('terminal not found');
     const conn = await driver.connect();
     try {
-      const [t] = await conn.query(terminal, [sha256Hex(token)]);
-      if (!t) throw new Error('terminal not found');
       return await run(conn);
     } finally {
       conn.done();
     }
   };
-  /** The member found (by phone or by code) as the till is shown them: account, growth, rules, masked phone, reference. */
+  /** The member found (by phone or by code) as the till is shown them: account and growth in one read, masked phone, reference. */
   const memberView = async (conn: Conn, m: Record<string, unknown> | undefined) => {
     if (!m || m.status !== 'active') throw new Error('no member');
     const now = Date.now();
     const plain = world.cipher.decrypt(String(m.phone_enc));
-    const [a] = await conn.query(account, [m.id, world.programId]);
-    const [g] = a ? await conn.query(growth, [a.id, now - 365 * 86_400_000]) : [];
-    if (a) await conn.query(rules, [world.programId, world.brandId, now]);
+    const [a] = await conn.query(accountWithGrowth, [now - 365 * 86_400_000, m.id, world.programId]);
     return {
       memberId: m.id,
       maskedPhone: `${plain.slice(0, 3)}****${plain.slice(-4)}`,
       available: a?.available,
-      growth: g?.g,
+      growth: a?.window_growth,
       ref: codes.memberRef(Number(m.id), world.terminalId, now + MEMBER_REF_TTL_MS),
     };
   };

@@ -9,7 +9,7 @@ import { sha256Hex } from '../lib/crypto.js';
 import { newToken } from '../lib/ids.js';
 import { findStoreByCode } from '../repositories/hq-staff.repository.js';
 import { findTerminal, listTerminals, revokeTerminalRow, setTerminalToken } from '../repositories/hq-org.repository.js';
-import { issueTerminal } from './terminals.js';
+import { forgetTerminal, issueTerminal } from './terminals.js';
 import { assertOwnStore, iso, record, storeScope } from './hq-common.js';
 import type { HqActor, HqDeps } from './hq-common.js';
 
@@ -65,6 +65,7 @@ export async function rotateTerminal(deps: HqDeps, actor: HqActor, terminalId: n
   const token = newToken();
   if (!(await setTerminalToken(deps.db.kysely, terminal.id, sha256Hex(token))))
     throw new JifenError('CONFIG_CONFLICT', 'a revoked terminal stays revoked: issue a new one');
+  forgetTerminal(terminal.id);
   const now = deps.now();
   await record(deps.db.kysely, actor, now, {
     action: 'terminal.rotate',
@@ -81,6 +82,7 @@ export async function revokeTerminal(deps: HqDeps, actor: HqActor, terminalId: n
   const now = deps.now();
   if (terminal.revoked_at === null) {
     await revokeTerminalRow(deps.db.kysely, terminal.id, now);
+    forgetTerminal(terminal.id);
     await record(deps.db.kysely, actor, now, {
       action: 'terminal.revoke',
       target: `terminal:${terminal.id}`,

@@ -46,7 +46,7 @@ export function presentProduct(row: StoreProductRow): PosProduct {
  * The barcodes a scan may be stored under: a 12-digit UPC-A is the EAN-13 with a leading 0, and a
  * scanner may send either form.
  */
-export function barcodeForms(code: string): string[] {
+export function barcodeForms(code: string): [string, string?] {
   if (/^\d{12}$/.test(code)) return [code, `0${code}`];
   if (/^0\d{12}$/.test(code)) return [code, code.slice(1)];
   return [code];

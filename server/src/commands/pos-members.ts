@@ -10,10 +10,9 @@ import type { Db } from '../db/connect.js';
 import type { PersonalDataCipher } from '../lib/crypto.js';
 import { MEMBER_REF_TTL_MS } from '../lib/codes.js';
 import type { CodeSigner } from '../lib/codes.js';
-import { growthSince } from '../repositories/member-activity.repository.js';
 import { hitRateLimit } from '../repositories/member-claim.repository.js';
 import { rateLimitReached } from '../repositories/pos.repository.js';
-import { findAccount, findMemberById, findMemberByPhoneHash } from '../repositories/member.repository.js';
+import { findAccount, findAccountWithGrowth, findMemberById, findMemberByPhoneHash } from '../repositories/member.repository.js';
 import type { AccountRow, MemberRow } from '../repositories/member.repository.js';
 import { ruleSetInForce } from '../repositories/rules.repository.js';
 import { quotePurchase } from './earning.js';
@@ -58,7 +57,7 @@ export async function memberAtTill(
   offline = false,
 ): Promise<MemberRow> {
   const db = deps.db.kysely;
-  const notFound = new JifenError('MEMBER_NOT_FOUND', 'no active member matches', 'member');
+  const notFound = () => new JifenError('MEMBER_NOT_FOUND', 'no active member matches', 'member');
   if ('phone' in ref) {
     const now = deps.now();
     const bucket = `pos-phone-miss:${terminalId.toString(36)}`;
@@ -67,13 +66,13 @@ export async function memberAtTill(
     const found = await findMemberByPhoneHash(db, deps.cipher.lookupHash(ref.phone));
     if (found && found.status === 'active') return found;
     if (!offline) await hitRateLimit(db, bucket, PHONE_MISS_WINDOW_MS, PHONE_MISSES_ALLOWED, now);
-    throw notFound;
+    throw notFound();
   }
   const found =
     'code' in ref
       ? await findMemberById(db, deps.codes.verifyMemberCode(ref.code, codeTime))
       : await findMemberById(db, deps.codes.openMemberRef(ref.ref, terminalId, deps.now()));
-  if (!found || found.status !== 'active') throw notFound;
+  if (!found || found.status !== 'active') throw notFound();
   return found;
 }
 
@@ -107,13 +106,12 @@ export async function lookupMemberAtTill(deps: PosMemberDeps, terminal: Terminal
   const till = await tillContext(deps.db, terminal);
   const member = await memberAtTill(deps, terminal.terminalId, query);
   const db = deps.db.kysely;
-  const stored = await findAccount(db, member.id, till.program.id);
-  const account = accountOrBlank(stored, member.id, till.program, now);
+  const stored = await findAccountWithGrowth(db, member.id, till.program.id, now - ROLLING_WINDOW_MS);
+  const account = accountOrBlank(stored?.account, member.id, till.program, now);
   let tierProgress: string | undefined;
   if (stored) {
-    const growth = Math.max(0, await growthSince(db, stored.id, now - ROLLING_WINDOW_MS));
-    const rules = ruleSetOf(await ruleSetInForce(db, till.program.id, till.brandId, now)).rules;
-    tierProgress = progressOf(till.program, account.tier_code, growth, rules.growthPerYuan).text;
+    const growthPerYuan = await growthPerYuanAt(deps.db, till, now);
+    tierProgress = progressOf(till.program, account.tier_code, Math.max(0, stored.growth), growthPerYuan).text;
   }
   const phone = member.phone_enc ? deps.cipher.decrypt(member.phone_enc) : null;
   return {
@@ -126,6 +124,24 @@ export async function lookupMemberAtTill(deps: PosMemberDeps, terminal: Terminal
     ...(tierProgress ? { tierProgress } : {}),
     ref: deps.codes.memberRef(member.id, terminal.terminalId, now + MEMBER_REF_TTL_MS),
   };
+}
+
+/**
+ * The growth rate the tier-progress line uses, from the rule set in force, remembered for a few
+ * seconds per program and brand: every member scan shows it, and a newly published rule set only
+ * changes the wording of that line.
+ */
+const RULES_SHOWN_MS = 5_000;
+const growthRates = new Map<string, { at: number; growthPerYuan: number }>();
+
+async function growthPerYuanAt(db: Db, till: TillContext, now: number): Promise<number> {
+  const key = `${till.program.id}:${till.brandId}`;
+  const hit = growthRates.get(key);
+  if (hit && now >= hit.at && now - hit.at < RULES_SHOWN_MS) return hit.growthPerYuan;
+  const growthPerYuan = ruleSetOf(await ruleSetInForce(db.kysely, till.program.id, till.brandId, now)).rules.growthPerYuan;
+  if (growthRates.size > 10_000) growthRates.clear();
+  growthRates.set(key, { at: now, growthPerYuan });
+  return growthPerYuan;
 }
 
 function gcd(a: number, b: number): number {

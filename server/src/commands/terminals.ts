@@ -27,3 +27,46 @@ export async function issueTerminal(
     .execute();
   return { terminalId, token };
 }
+
+export interface TerminalPrincipal {
+  terminalId: number;
+  storeId: number;
+}
+
+/**
+ * How long a till's token check is remembered. Every scan at a till carries the token, so the check
+ * would otherwise be a read per scan. Revoking or rotating on this server forgets at once; another
+ * server of a scaled-out deployment refuses the old token within this time.
+ */
+export const TERMINAL_CACHE_MS = 2_000;
+const MAX_CACHED_TERMINALS = 20_000;
+const byToken = new Map<string, { at: number; terminal: TerminalPrincipal }>();
+
+/**
+ * The terminal a bearer token belongs to. Throws UNAUTHENTICATED (unknown token), TERMINAL_REVOKED.
+ * Only good answers are remembered: a refused token is read again on its next call.
+ */
+export async function terminalByToken(db: Db, token: string, now: number = Date.now()): Promise<TerminalPrincipal> {
+  const tokenHash = sha256Hex(token);
+  const hit = byToken.get(tokenHash);
+  if (hit && now - hit.at < TERMINAL_CACHE_MS && now >= hit.at) return hit.terminal;
+  const row = await db.kysely
+    .selectFrom('terminal')
+    .select(['id', 'store_id', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row) throw new JifenError('UNAUTHENTICATED', 'unknown terminal token');
+  if (row.revoked_at !== null) {
+    byToken.delete(tokenHash);
+    throw new JifenError('TERMINAL_REVOKED', 'this terminal’s token was revoked by HQ');
+  }
+  if (byToken.size >= MAX_CACHED_TERMINALS) byToken.clear();
+  const terminal = { terminalId: row.id, storeId: row.store_id };
+  byToken.set(tokenHash, { at: now, terminal });
+  return terminal;
+}
+
+/** Forgets every remembered token of this terminal (after HQ rotates or revokes it). */
+export function forgetTerminal(terminalId: number): void {
+  for (const [hash, hit] of byToken) if (hit.terminal.terminalId === terminalId) byToken.delete(hash);
+}

@@ -5,7 +5,7 @@
 import { monthlyReview, toIsoUtc, upgradeOnGrowth } from '@jifen/shared';
 import type { Trx } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
-import { growthSince } from '../repositories/ledger.repository.js';
+import { growthSince } from '../repositories/member-activity.repository.js';
 import type { AccountRow } from '../repositories/ledger.repository.js';
 import { findProgramById } from '../repositories/org.repository.js';
 import { loadProgram, programConfig } from './programs.js';

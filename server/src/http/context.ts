@@ -7,6 +7,7 @@ import type { PaymentDeps, WxPayRuntime } from '../commands/orders.js';
 import type { Metrics } from './metrics.js';
 import type { MiniProgramClient } from '../wechat/types.js';
 import type { Logger } from '../logger.js';
+import type { TerminalPrincipal } from '../commands/terminals.js';
 
 /** Everything a handler may use, built once at start and shared by all requests. */
 export interface Services {
@@ -25,10 +26,7 @@ export interface Services {
   paymentDeps(): PaymentDeps;
 }
 
-export interface TerminalPrincipal {
-  terminalId: number;
-  storeId: number;
-}
+export type { TerminalPrincipal };
 
 export interface StaffPrincipal {
   staffId: number;

@@ -105,14 +105,3 @@ export async function findHold(trx: Trx, id: number): Promise<HoldRow | undefine
 export async function settleHold(trx: Trx, id: number, status: 'confirmed' | 'released', settleEntryId: number): Promise<void> {
   await trx.updateTable('hold').set({ status, settle_entry_id: settleEntryId }).where('id', '=', id).execute();
 }
-
-/** Growth earned inside a window (for tiers: eligible spend over a rolling 12 months). */
-export async function growthSince(trx: Trx, accountId: number, since: number): Promise<number> {
-  const row = await trx
-    .selectFrom('ledger_entry')
-    .select((eb) => eb.fn.sum<number | string | null>('growth_delta').as('g'))
-    .where('account_id', '=', accountId)
-    .where('created_at', '>=', since)
-    .executeTakeFirst();
-  return Number(row?.g ?? 0);
-}

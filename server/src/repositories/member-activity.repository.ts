@@ -1,5 +1,6 @@
 /** What a member sees of their own points: history pages, expiring lots, growth, exchange rates, subscriptions. */
 import type { Kysely } from 'kysely';
+import { prepared } from '../db/prepared.js';
 import type { Trx } from '../db/dialect.js';
 import { isDuplicateKeyError } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
@@ -97,14 +98,18 @@ export async function expiringSoon(
 }
 
 /** Growth value earned since `since` (the rolling window tiers follow). */
+const growth = prepared(
+  (db, accountId: number, since: number) =>
+    db
+      .selectFrom('ledger_entry')
+      .select((eb) => eb.fn.sum<number | string | null>('growth_delta').as('g'))
+      .where('account_id', '=', accountId)
+      .where('created_at', '>=', since),
+  2,
+);
+
 export async function growthSince(db: Q, accountId: number, since: number): Promise<number> {
-  const row = await db
-    .selectFrom('ledger_entry')
-    .select((eb) => eb.fn.sum<number | string | null>('growth_delta').as('g'))
-    .where('account_id', '=', accountId)
-    .where('created_at', '>=', since)
-    .executeTakeFirst();
-  return Number(row?.g ?? 0);
+  return Number((await growth(db, accountId, since))[0]?.g ?? 0);
 }
 
 export function enabledRates(db: Q) {

@@ -3,18 +3,27 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Trx } from '../db/dialect.js';
 import { isDuplicateKeyError } from '../db/dialect.js';
 import type { AccountTable, Database, MemberTable } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import { newId } from '../lib/ids.js';
 
 export type MemberRow = Selectable<MemberTable>;
 export type AccountRow = Selectable<AccountTable>;
 type Q = Kysely<Database> | Trx;
 
-export function findMemberById(db: Q, id: number): Promise<MemberRow | undefined> {
-  return db.selectFrom('member').selectAll().where('id', '=', id).executeTakeFirst();
+const memberById = prepared((db, id: number) => db.selectFrom('member').selectAll().where('id', '=', id), 1);
+const memberByPhoneHash = prepared((db, phoneHash: string) => db.selectFrom('member').selectAll().where('phone_hash', '=', phoneHash), 1);
+const accountOf = prepared(
+  (db, memberId: number, programId: number) =>
+    db.selectFrom('account').selectAll().where('member_id', '=', memberId).where('program_id', '=', programId),
+  2,
+);
+
+export async function findMemberById(db: Q, id: number): Promise<MemberRow | undefined> {
+  return (await memberById(db, id))[0];
 }
 
-export function findMemberByPhoneHash(db: Q, phoneHash: string): Promise<MemberRow | undefined> {
-  return db.selectFrom('member').selectAll().where('phone_hash', '=', phoneHash).executeTakeFirst();
+export async function findMemberByPhoneHash(db: Q, phoneHash: string): Promise<MemberRow | undefined> {
+  return (await memberByPhoneHash(db, phoneHash))[0];
 }
 
 export function findMemberByOpenid(db: Q, openid: string): Promise<MemberRow | undefined> {
@@ -55,8 +64,39 @@ export function accountsOfMember(db: Q, memberId: number): Promise<AccountRow[]>
   return db.selectFrom('account').selectAll().where('member_id', '=', memberId).execute();
 }
 
-export function findAccount(db: Q, memberId: number, programId: number): Promise<AccountRow | undefined> {
-  return db.selectFrom('account').selectAll().where('member_id', '=', memberId).where('program_id', '=', programId).executeTakeFirst();
+export async function findAccount(db: Q, memberId: number, programId: number): Promise<AccountRow | undefined> {
+  return (await accountOf(db, memberId, programId))[0];
+}
+
+const accountWithGrowth = prepared(
+  (db, memberId: number, programId: number, since: number) =>
+    db
+      .selectFrom('account as a')
+      .selectAll('a')
+      .select((eb) =>
+        eb
+          .selectFrom('ledger_entry as e')
+          .select((e) => e.fn.sum<number | string | null>('e.growth_delta').as('g'))
+          .whereRef('e.account_id', '=', 'a.id')
+          .where('e.created_at', '>=', since)
+          .as('window_growth'),
+      )
+      .where('a.member_id', '=', memberId)
+      .where('a.program_id', '=', programId),
+  3,
+);
+
+/** The member's account in a program and the growth it earned since `since`, in one read. */
+export async function findAccountWithGrowth(
+  db: Q,
+  memberId: number,
+  programId: number,
+  since: number,
+): Promise<{ account: AccountRow; growth: number } | undefined> {
+  const [row] = await accountWithGrowth(db, memberId, programId, since);
+  if (!row) return undefined;
+  const { window_growth: growth, ...account } = row;
+  return { account, growth: Number(growth ?? 0) };
 }
 
 /**

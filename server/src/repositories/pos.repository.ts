@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { Trx } from '../db/dialect.js';
 import { isDuplicateKeyError, num } from '../db/dialect.js';
+import { prepared } from '../db/prepared.js';
 import type { Database, PosShiftTable, ProductTable } from '../db/schema.js';
 
 type Q = Kysely<Database> | Trx;
@@ -35,8 +36,19 @@ function normalise(row: { price_fen: unknown } & Omit<StoreProductRow, 'price_fe
 }
 
 /** One read of the (brand_id, barcode) key: a scanned code and its EAN-13/UPC-A twin. */
-export async function productByBarcode(db: Q, brandId: number, storeId: number, barcodes: string[]): Promise<StoreProductRow | undefined> {
-  const row = await storeProducts(db, brandId, storeId).where('p.barcode', 'in', barcodes).limit(1).executeTakeFirst();
+const byBarcode = prepared(
+  (db, brandId: number, storeId: number, barcode: string, twin: string) =>
+    storeProducts(db, brandId, storeId).where('p.barcode', 'in', [barcode, twin]).limit(1),
+  4,
+);
+
+export async function productByBarcode(
+  db: Q,
+  brandId: number,
+  storeId: number,
+  barcodes: readonly [string, string?],
+): Promise<StoreProductRow | undefined> {
+  const [row] = await byBarcode(db, brandId, storeId, barcodes[0], barcodes[1] ?? barcodes[0]);
   return row ? normalise(row) : undefined;
 }
 

@@ -56,8 +56,10 @@ function answerError(ctx: AppContext, services: Services, kind: string, e: unkno
   fail(ctx, 500, '处理失败，请重试');
 }
 
+export const WXPAY_NOTIFY_PREFIX = '/api/wxpay/notify';
+
 export function wxpayNotifyRoutes(services: Services): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/wxpay/notify' });
+  const router = new Router<AppState>({ prefix: WXPAY_NOTIFY_PREFIX });
 
   const verified = (ctx: AppContext, kind: string) => {
     if (!services.wxpay) {
