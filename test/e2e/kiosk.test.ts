@@ -596,6 +596,8 @@ describe(`the cashier's till in Chromium (kiosk host, real server on ${DIALECT},
     await el('screen-receipt').waitFor();
     await expectText(el('print-status'), '小票未打印：打印机缺纸');
     await expectText(el('printer-pill'), '缺纸');
+    // The drawer still opened for the cash: a real-time pulse (DLE DC4), which the printer runs while out of paper.
+    expect(printed().realtimePulses.filter((p) => p.state === 'paper_out')).toHaveLength(1);
     await el('retry-print').waitFor();
     await shot('receipt-paper-out');
 

@@ -101,6 +101,16 @@ describe('virtual receipt printer', () => {
     client.destroy();
   });
 
+  it('runs a real-time drawer pulse (DLE DC4) at once while out of paper, outside any job', async () => {
+    printer.setState('paper_out');
+    const client = await connect(printer);
+    client.write(hex('10 14 01 01 01'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(printer.realtimePulses).toMatchObject([{ pin: 5, onMs: 100, state: 'paper_out' }]);
+    expect(printer.jobs).toHaveLength(0);
+    client.destroy();
+  });
+
   it('ends a job without a cut after an idle gap, and on close', async () => {
     const client = await connect(printer);
     client.write(hex('1B 70 00 19 FA'));

@@ -37,6 +37,14 @@ export interface StatusQueryRecord {
   at: Date;
 }
 
+/** A real-time drawer pulse (`DLE DC4 1 m t`): run at once, in any state but a hard offline. */
+export interface RealtimePulseRecord {
+  pin: 2 | 5;
+  onMs: number;
+  state: PrinterState;
+  at: Date;
+}
+
 export interface VirtualPrinterOptions {
   /** 0 picks a free port. Default 9100 (the sandbox's printer). */
   port?: number;
@@ -60,6 +68,8 @@ export interface VirtualPrinter {
   readonly uri: string;
   readonly jobs: readonly Job[];
   readonly statusQueries: readonly StatusQueryRecord[];
+  /** Drawer pulses run in real time, outside any job (a cash sale while the roll is out). */
+  readonly realtimePulses: readonly RealtimePulseRecord[];
   readonly state: PrinterState;
   setState(state: PrinterState): void;
   setAnswerStatus(answer: boolean): void;
@@ -110,6 +120,7 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions = {}): 
   let answerStatus = options.answerStatus ?? true;
   const jobs: Job[] = [];
   const statusQueries: StatusQueryRecord[] = [];
+  const realtimePulses: RealtimePulseRecord[] = [];
   const listeners = new Set<(job: Job) => void>();
   const sockets = new Set<net.Socket>();
   const openJobs = new Set<() => void>();
@@ -169,6 +180,11 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions = {}): 
         const byte = answerStatus ? statusReply(state, cmd.n) : null;
         statusQueries.push({ n: cmd.n, reply: byte, state, at: new Date() });
         if (byte !== null) reply(byte);
+        return;
+      }
+      if (cmd.kind === 'drawer_kick' && cmd.realtime && !builder) {
+        // Like status queries, handled on arrival whatever the state, never buffered into a job.
+        if (state !== 'offline') realtimePulses.push({ pin: cmd.pin, onMs: cmd.onMs, state, at: new Date() });
         return;
       }
       if (!builder) {
@@ -242,6 +258,9 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions = {}): 
     get statusQueries() {
       return statusQueries;
     },
+    get realtimePulses() {
+      return realtimePulses;
+    },
     get state() {
       return state;
     },
@@ -259,6 +278,7 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions = {}): 
     clearJobs() {
       jobs.length = 0;
       statusQueries.length = 0;
+      realtimePulses.length = 0;
     },
     async close() {
       for (const finishJob of [...openJobs]) finishJob();

@@ -55,6 +55,15 @@ export function drawerKick(options: DrawerKickOptions = {}): Uint8Array {
   return Uint8Array.of(ESC, 0x70, pin === 2 ? 0 : 1, t1, t2);
 }
 
+/**
+ * `DLE DC4 1 m t`: a drawer pulse in real time, t × 100 ms on and off (t = 1). The printer runs it at
+ * once even while it is offline for paper end, when `ESC p` would wait in its buffer until paper
+ * is loaded: the cash drawer still opens on a cash sale while the roll is being changed.
+ */
+export function drawerPulseNow(pin: 2 | 5 = 2): Uint8Array {
+  return Uint8Array.of(DLE, 0x14, 0x01, pin === 2 ? 0 : 1, 1);
+}
+
 /** Real-time status queries: 1 printer, 2 offline cause, 4 roll paper sensor. */
 export type StatusQuery = 1 | 2 | 4;
 

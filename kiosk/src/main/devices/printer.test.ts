@@ -230,6 +230,15 @@ describe('PrinterService.openDrawer', () => {
     expect(service.drawerLog[0]).toMatchObject({ cashierId: 'c1', ok: false, reason: 'cover_open' });
   });
 
+  it('out of paper, pulses the drawer in real time (DLE DC4), which the printer runs while offline', async () => {
+    const t = new FakeTransport();
+    t.state = 'paper_out';
+    const service = await createPrinterService({ transport: t, drawer: { pin: 5 } });
+    expect(await service.openDrawer('c1')).toEqual({ ok: true, warning: 'realtime_pulse' });
+    expect(t.writes.map((w) => [...w])).toEqual([[0x10, 0x14, 0x01, 0x01, 0x01]]);
+    expect(service.drawerLog[0]).toMatchObject({ cashierId: 'c1', ok: true });
+  });
+
   it('kicks anyway when status cannot be read, with a warning', async () => {
     const t = new FakeTransport();
     t.state = 'silent';

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { decodeStatus, drawerKick, notReadyReason } from './escpos.js';
+import { decodeStatus, drawerKick, drawerPulseNow, notReadyReason } from './escpos.js';
 import type { DrawerKickOptions, NotReadyReason, PrinterStatus } from './escpos.js';
 import { TransportError } from './transports.js';
 import type { PrinterTransport, TransportErrorCode } from './transports.js';
@@ -78,7 +78,7 @@ export interface PrinterStatusSnapshot {
 }
 
 export type DrawerResult =
-  | { ok: true; warning: 'no_status_reply' | 'status_unsupported' | null }
+  | { ok: true; warning: 'no_status_reply' | 'status_unsupported' | 'realtime_pulse' | null }
   | { ok: false; reason: NotReadyReason | 'unreachable'; message: string };
 
 export interface DrawerLogEntry {
@@ -198,8 +198,10 @@ export class PrinterService {
   }
 
   /**
-   * Kicks the cash drawer (`ESC p`, pin 2 by default) and logs who asked. An offline printer would
-   * buffer the kick and pop the drawer later (when the cover closes), so then nothing is sent.
+   * Kicks the cash drawer (`ESC p`, pin 2 by default) and logs who asked. Out of paper, the printer
+   * is offline and would keep `ESC p` until paper is loaded, so the real-time pulse (`DLE DC4`) is
+   * sent instead. Otherwise offline (cover open, an error) it would pop the drawer later, when
+   * nobody expects it, so then nothing is sent.
    */
   openDrawer(cashierId: string): Promise<DrawerResult> {
     return this.exclusive(async () => {
@@ -208,7 +210,10 @@ export class PrinterService {
         const read = await this.readStatus(false);
         this.snapshotFrom(read);
         const reason = read.kind === 'status' ? notReadyReason(read.status) : null;
-        if (reason) {
+        if (reason === 'paper_out') {
+          await this.transport.write(drawerPulseNow(this.drawerOptions.pin ?? 2));
+          result = { ok: true, warning: 'realtime_pulse' };
+        } else if (reason) {
           result = { ok: false, reason, message: `printer ${reason}: drawer not kicked` };
         } else {
           await this.transport.write(drawerKick(this.drawerOptions));
