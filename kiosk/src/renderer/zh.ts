@@ -88,6 +88,7 @@ export const zh = {
 
   // Member panel
   member: '会员',
+  memberNoName: '未留姓名',
   memberHint: '扫描会员码或输入手机号',
   phonePlaceholder: '手机号',
   lookup: '查询',

@@ -147,7 +147,13 @@ export function saleScreen(app: KioskApp): Screen {
       h(
         'div',
         { class: 'member-card', 'data-testid': 'member-card' },
-        h('div', { class: 'member-name' }, v.maskedName || zh.dash, ' ', h('span', { 'data-testid': 'member-phone' }, v.maskedPhone)),
+        h(
+          'div',
+          { class: 'member-name' },
+          v.maskedName || zh.memberNoName,
+          ' ',
+          h('span', { 'data-testid': 'member-phone' }, v.maskedPhone),
+        ),
         v.unverified
           ? h('p', { class: 'hint' }, zh.memberUnverified)
           : h(
