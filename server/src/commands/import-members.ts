@@ -233,7 +233,8 @@ function validate(
   const phoneRaw = cell('phone');
   if (!phoneRaw) throw new RowError('phone is required');
   const phone = PhoneSchema.safeParse(phoneRaw);
-  if (!phone.success) throw new RowError(`phone "${phoneRaw}" is not an 11-digit mainland mobile number`);
+  // Not echoed: a mistyped number may still be most of someone's phone, and the report is kept and shared.
+  if (!phone.success) throw new RowError(`phone (${phoneRaw.length} characters) is not an 11-digit mainland mobile number`);
   // Line breaks inside a quoted name (a spreadsheet cell typed over two lines) become spaces.
   const name = cell('name').replace(/\s+/g, ' ') || null;
   if (name !== null && name.length > 64) throw new RowError('name is longer than 64 characters');

@@ -117,7 +117,7 @@ describe('pnpm jifen import members', () => {
     expect(r.out).toMatch(/^import \(dry run\) \d+: 6 rows, would create 3, linked 0, unchanged 0, 350 opening points, 3 bad$/);
     const reported = r.err.split('\n').filter((l) => l.startsWith('line '));
     expect(reported).toEqual([
-      'line 4 (C3): phone "12" is not an 11-digit mainland mobile number',
+      'line 4 (C3): phone (2 characters) is not an 11-digit mainland mobile number',
       'line 5 (C4): openingBalance "-7" is not a whole number of points',
       'line 6 (C1): externalId C1 repeats line 2',
     ]);

@@ -40,7 +40,7 @@ const FILE = [
 ].join('\r\n');
 
 const BAD = [
-  { line: 4, externalId: 'L003', reason: 'phone "139000000" is not an 11-digit mainland mobile number' },
+  { line: 4, externalId: 'L003', reason: 'phone (9 characters) is not an 11-digit mainland mobile number' },
   { line: 5, externalId: 'L004', reason: 'birthday "02-30" is not a date (MM-DD or YYYY-MM-DD)' },
   { line: 6, externalId: 'L001', reason: 'externalId L001 repeats line 2' },
   { line: 7, externalId: 'L005', reason: 'phone repeats line 2' },
