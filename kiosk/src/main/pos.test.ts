@@ -302,12 +302,13 @@ describe('the printer', () => {
     const outcome = await call('pos:checkout', sale('sale-cash-0300', { method: 'cash', tenderedFen: 3000 }));
     if (outcome.state !== 'completed') throw new Error('not completed');
     expect(outcome.receipt.print).toMatchObject({ status: 'held', reason: 'paper_out' });
-    expect(printer.jobs()).toHaveLength(0);
+    // Only the drawer's real-time pulse (DLE DC4) reached the printer: it runs while out of paper.
+    expect(printer.jobs().map((j) => [...j])).toEqual([[0x10, 0x14, 0x01, 0x00, 0x01]]);
     expect(await call('printer:status')).toMatchObject({ condition: 'paper_out', heldJobs: ['sale:sale-cash-0300'] });
     printer.state = 'ready';
     expect(await call('printer:retry', 'sale:sale-cash-0300')).toMatchObject({ status: 'printed' });
     expect(await failure('printer:retry', 'sale:sale-cash-0300')).toBe('UNKNOWN_JOB');
-    expect(printer.jobs()).toHaveLength(1);
+    expect(printer.jobs()).toHaveLength(2);
   });
 });
 
