@@ -265,6 +265,22 @@ describe(`the mini-program in Chromium (H5 build, real server on ${DIALECT}, WeC
     await expectText(el('points-pending'), String(pending));
     await expectText(el('points-balance'), String(balance));
     await shot('home-after-purchase');
+    // The till purchase is asked about on the member card: the 0–10 question, naming the store.
+    await el('nps-about').waitFor();
+    await expectText(el('nps-about'), '的购物');
+    await el('nps-score-9').click();
+    await el('nps-submit').click();
+    await expectText(el('nps-thanks'), '感谢您的评价');
+    await shot('home-nps-answered');
+    // HQ's NPS report counts it: one promoter today.
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const report = await api<{ summary: { responses: number; promoters: number } }>(
+      'GET',
+      `${S().url}/api/admin/reports/nps?from=${today}&to=${today}`,
+      undefined,
+      admin,
+    );
+    expect(report.summary).toMatchObject({ responses: 1, promoters: 1 });
   });
 
   it('claims a receipt code in the scan page, and the same code is refused the second time', async () => {

@@ -256,6 +256,7 @@ export const zh = {
     submit: '提交评价',
     submitting: '正在提交…',
     skip: '暂不评价',
+    about: (store: string, date: string) => `${date} 在 ${store} 的购物`,
     thanks: '感谢您的评价！',
     already: '您已评价过这笔订单，感谢！',
   },

@@ -1,4 +1,4 @@
-import { NpsRequest, type NpsResponse } from '@jifen/shared';
+import { NpsRequest, type NpsPendingResponse, type NpsResponse } from '@jifen/shared';
 import { ApiError } from './errors';
 import { request } from './request';
 
@@ -12,4 +12,12 @@ export function answerNps(orderId: number, score: number, comment?: string): Pro
   const parsed = NpsRequest.safeParse({ orderId, score, ...(comment?.trim() ? { comment: comment.trim() } : {}) });
   if (!parsed.success) return Promise.reject(new ApiError('VALIDATION_FAILED', 0, parsed.error.message));
   return request<NpsResponse>('/api/member/nps', { method: 'POST', body: parsed.data });
+}
+
+/**
+ * GET /api/member/nps/pending: the latest purchase of the last week not yet rated, wherever it was paid
+ * (a till that scanned the member code included), or null.
+ */
+export async function pendingNps(): Promise<NpsPendingResponse['order']> {
+  return (await request<NpsPendingResponse>('/api/member/nps/pending')).order;
 }

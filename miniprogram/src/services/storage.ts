@@ -1,7 +1,7 @@
 import Taro from '@tarojs/taro';
 
 /** Local storage keys: the member token, the privacy consent, and (H5 sandbox only) the simulated WeChat user. */
-const KEYS = { token: 'jifen.token', consent: 'jifen.consent', simUser: 'jifen.sim.user' } as const;
+const KEYS = { token: 'jifen.token', consent: 'jifen.consent', simUser: 'jifen.sim.user', npsSkipped: 'jifen.nps.skipped' } as const;
 
 function read<T>(key: string): T | null {
   try {
@@ -49,4 +49,14 @@ export function getSimUser(): string | null {
 
 export function setSimUser(user: string): void {
   Taro.setStorageSync(KEYS.simUser, user);
+}
+
+/** Orders whose NPS question the shopper skipped on the member card (the last few): not asked again. */
+export function getNpsSkipped(): number[] {
+  const ids = read<number[]>(KEYS.npsSkipped);
+  return Array.isArray(ids) ? ids.filter((n) => Number.isSafeInteger(n)) : [];
+}
+
+export function addNpsSkipped(orderId: number): void {
+  Taro.setStorageSync(KEYS.npsSkipped, [...getNpsSkipped().filter((n) => n !== orderId), orderId].slice(-20));
 }

@@ -4,8 +4,8 @@
  * replays it, a different one is IDEMPOTENCY_CONFLICT. The answer carries the order's brand and
  * store so the NPS report can be filtered like the others.
  */
-import { JifenError, chinaDate, toIsoUtc } from '@jifen/shared';
-import type { NpsRequest, NpsResponse } from '@jifen/shared';
+import { JifenError, NPS_ASK_DAYS, chinaDate, toIsoUtc } from '@jifen/shared';
+import type { NpsPendingResponse, NpsRequest, NpsResponse } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import { isDuplicateKeyError } from '../db/dialect.js';
 import { newId } from '../lib/ids.js';
@@ -17,6 +17,29 @@ import type { NpsRow } from '../repositories/report-nps.repository.js';
 
 function present(row: NpsRow, replayed: boolean): NpsResponse {
   return { id: row.id, score: row.score, orderId: row.order_id, replayed };
+}
+
+const orderAnswerKey = (memberId: number, orderId: number) => `${memberId}:order:${orderId}`;
+
+/**
+ * The purchase the member card asks about: the latest paid order of the last NPS_ASK_DAYS days that
+ * has no answer yet, so a purchase at a till (the member code scanned) is asked about too. Only the
+ * newest few are looked at: an older unrated one is not worth asking about any more.
+ */
+export async function pendingNps(deps: { db: Db; now: () => number }, member: MemberRow): Promise<NpsPendingResponse> {
+  const db = deps.db.kysely;
+  const since = deps.now() - NPS_ASK_DAYS * 86_400_000;
+  const orders = await nps.recentPaidOrders(db, member.id, since, PAID_STATUSES, 5);
+  const answered = await nps.answeredKeys(
+    db,
+    orders.map((o) => orderAnswerKey(member.id, o.id)),
+  );
+  const open = orders.find((o) => !answered.has(orderAnswerKey(member.id, o.id)));
+  return {
+    order: open
+      ? { orderId: open.id, storeName: open.store_name, placedAt: toIsoUtc(Number(open.placed_at)), amountFen: Number(open.amount_fen) }
+      : null,
+  };
 }
 
 /** Throws ORDER_NOT_FOUND (not the member's paid order), IDEMPOTENCY_CONFLICT (answered otherwise). */
@@ -32,7 +55,7 @@ export async function recordNps(deps: { db: Db; now: () => number }, member: Mem
     brandId = order.brand_id;
     storeId = order.store_id;
   }
-  const answerKey = req.orderId !== undefined ? `${member.id}:order:${req.orderId}` : `${member.id}:day:${chinaDate(toIsoUtc(now))}`;
+  const answerKey = req.orderId !== undefined ? orderAnswerKey(member.id, req.orderId) : `${member.id}:day:${chinaDate(toIsoUtc(now))}`;
   const comment = req.comment ? req.comment : null;
   const replay = (existing: NpsRow): NpsResponse => {
     if (existing.score !== req.score || existing.comment !== comment)

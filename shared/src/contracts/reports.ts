@@ -52,6 +52,18 @@ export interface NpsResponse {
   replayed: boolean;
 }
 
+/**
+ * `GET /api/member/nps/pending`: the member's latest purchase of the last NPS_ASK_DAYS days not yet
+ * rated, wherever it was paid (in the mini-program, or at a till that scanned the member code), for the
+ * question on the member card. Null when there is none.
+ */
+export interface NpsPendingResponse {
+  order: { orderId: number; storeName: string; placedAt: string; amountFen: number } | null;
+}
+
+/** How long after a purchase the member card still asks about it. */
+export const NPS_ASK_DAYS = 7;
+
 /** `POST /api/admin/imports?dryRun=true|false` (text/csv body); a dry run unless told otherwise. */
 export const ImportQuery = z.object({
   dryRun: z.enum(['true', 'false']).default('true'),

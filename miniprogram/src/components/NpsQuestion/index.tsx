@@ -10,6 +10,10 @@ import './index.scss';
 export interface NpsQuestionProps {
   /** The paid order the answer is about (one answer per order). */
   orderId: number;
+  /** Which purchase, when it is not the one on screen (the member card asks about a till purchase). */
+  about?: string;
+  /** Called when the shopper skips the question. */
+  onSkip?: () => void;
 }
 
 type Phase = 'asking' | 'sending' | 'thanks' | 'already' | 'skipped';
@@ -21,7 +25,7 @@ const SCORES = Array.from({ length: 11 }, (_, i) => i);
  * picks a score and submits; an order rated before (on another device, or before a reload) is thanked, not
  * asked again.
  */
-export function NpsQuestion({ orderId }: NpsQuestionProps) {
+export function NpsQuestion({ orderId, about, onSkip }: NpsQuestionProps) {
   const [score, setScore] = useState<number | null>(null);
   const [comment, setComment] = useState('');
   const [phase, setPhase] = useState<Phase>('asking');
@@ -57,6 +61,11 @@ export function NpsQuestion({ orderId }: NpsQuestionProps) {
 
   return (
     <View id="nps" className="card nps" data-phase={phase}>
+      {about ? (
+        <Text id="nps-about" className="muted nps__about">
+          {about}
+        </Text>
+      ) : null}
       <Text className="nps__question">{zh.nps.question}</Text>
       <View className="nps__scores">
         {SCORES.map((n) => (
@@ -93,7 +102,14 @@ export function NpsQuestion({ orderId }: NpsQuestionProps) {
       >
         {phase === 'sending' ? zh.nps.submitting : zh.nps.submit}
       </Button>
-      <Button id="nps-skip" className="btn-secondary" onClick={() => setPhase('skipped')}>
+      <Button
+        id="nps-skip"
+        className="btn-secondary"
+        onClick={() => {
+          setPhase('skipped');
+          onSkip?.();
+        }}
+      >
         {zh.nps.skip}
       </Button>
       <ErrorNotice id="nps-error" error={error} />

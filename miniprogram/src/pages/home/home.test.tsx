@@ -119,6 +119,39 @@ describe('member card', () => {
     expect(container.querySelector('#subscribe-result')!.textContent).toBe(zh.subscribe.done(1));
   });
 
+  it('asks about the last purchase at a till, names it, and does not ask again once skipped', async () => {
+    signedIn();
+    const pending = { order: { orderId: 4242, storeName: '鲜果坊·徐汇店', placedAt: '2026-11-20T04:00:00.000Z', amountFen: 3_650 } };
+    fakeApi()
+      .on('GET /api/member/me', { body: ME })
+      .on('GET /api/member/me/code', { body: CODE })
+      .on('GET /api/member/nps/pending', { body: pending });
+    const first = render(<Home />);
+    await settle();
+    await waitFor(() => expect(first.container.querySelector('#nps-about')?.textContent).toBe('2026-11-20 在 鲜果坊·徐汇店 的购物'));
+    expect(first.container.querySelector('#nps')!.textContent).toContain(zh.nps.question);
+    fireEvent.click(first.container.querySelector('#nps-skip')!);
+    expect(first.container.querySelector('#nps')).toBeNull();
+    first.unmount();
+
+    const again = render(<Home />);
+    await settle();
+    await settle();
+    expect(again.container.querySelector('#member-card')).not.toBeNull();
+    expect(again.container.querySelector('#nps')).toBeNull();
+  });
+
+  it('shows the card without a question when nothing is pending or the question cannot be loaded', async () => {
+    signedIn();
+    fakeApi().on('GET /api/member/me', { body: ME }).on('GET /api/member/me/code', { body: CODE });
+    const { container } = render(<Home />);
+    await settle();
+    await settle();
+    expect(container.querySelector('#member-card')).not.toBeNull();
+    expect(container.querySelector('#nps')).toBeNull();
+    expect(container.querySelector('#home-error')?.textContent ?? '').toBe('');
+  });
+
   it('navigates to every domain', async () => {
     signedIn();
     fakeApi().on('GET /api/member/me', { body: ME }).on('GET /api/member/me/code', { body: CODE });

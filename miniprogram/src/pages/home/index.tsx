@@ -1,14 +1,18 @@
 import Taro, { useDidHide, useDidShow } from '@tarojs/taro';
 import { Button, Text, View } from '@tarojs/components';
-import type { MemberMe } from '@jifen/shared';
+import type { MemberMe, NpsPendingResponse } from '@jifen/shared';
 import { useCallback, useState } from 'react';
 import { zh } from '../../i18n/zh';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { MemberCode } from '../../components/MemberCode';
+import { NpsQuestion } from '../../components/NpsQuestion';
 import { PointsCard } from '../../components/PointsCard';
 import { TierProgress } from '../../components/TierProgress';
 import { isApiError } from '../../services/errors';
 import { getMe } from '../../services/member';
+import { pendingNps } from '../../services/nps';
+import { addNpsSkipped, getNpsSkipped } from '../../services/storage';
+import { displayDate } from '../../lib/dates';
 import { brightenForCode, restoreScreen } from '../../services/platform';
 import { hasCurrentConsent } from '../../services/privacy';
 import { subscribePointsMessages, subscriptionSummary } from '../../services/subscribe';
@@ -31,11 +35,16 @@ export default function Home() {
   const [error, setError] = useState<unknown>(null);
   const [visible, setVisible] = useState(false);
   const [subscribeNote, setSubscribeNote] = useState<string | null>(null);
+  const [npsOrder, setNpsOrder] = useState<NpsPendingResponse['order']>(null);
 
   const load = useCallback(async () => {
     setError(null);
     try {
       setMe(await getMe());
+      // A purchase of the last week to rate (one paid at a till too); the card works without it.
+      pendingNps()
+        .then((order) => setNpsOrder(order && !getNpsSkipped().includes(order.orderId) ? order : null))
+        .catch(() => setNpsOrder(null));
     } catch (e) {
       if (isApiError(e) && (e.code === 'MEMBER_NOT_REGISTERED' || e.code === 'MEMBER_NOT_FOUND' || e.code === 'NOT_IN_WECHAT')) {
         await Taro.reLaunch({ url: ROUTES.launch });
@@ -89,6 +98,14 @@ export default function Home() {
         ))}
       </View>
 
+      {npsOrder ? (
+        <NpsQuestion
+          key={npsOrder.orderId}
+          orderId={npsOrder.orderId}
+          about={zh.nps.about(npsOrder.storeName, displayDate(npsOrder.placedAt))}
+          onSkip={() => addNpsSkipped(npsOrder.orderId)}
+        />
+      ) : null}
       <Button id="subscribe-button" className="btn-secondary" onClick={subscribe}>
         {zh.subscribe.button}
       </Button>

@@ -9,7 +9,7 @@ import type { MemberSessionResponse, RegisterResponse } from '@jifen/shared';
 import { memberCode, memberHistory, memberMe, recordSubscriptions, subscriptionsOf } from '../../../commands/member-account.js';
 import { eraseMember, exportMemberData } from '../../../commands/member-privacy.js';
 import { presentProfile, registerFromMiniProgram, startMemberSession } from '../../../commands/member-session.js';
-import { recordNps } from '../../../commands/report-nps.js';
+import { pendingNps, recordNps } from '../../../commands/report-nps.js';
 import type { AppState, Services } from '../../context.js';
 import { validate } from '../../middleware/request.js';
 import { memberDeps, memberOf, requireMember, requireRegistered, sessionOf } from './auth.js';
@@ -82,6 +82,11 @@ export function memberRoutes(services: Services): Router<AppState> {
     const answer = await recordNps(services, memberOf(ctx), body);
     ctx.status = answer.replayed ? 200 : 201;
     ctx.body = answer;
+  });
+
+  router.get('/nps/pending', registered, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await pendingNps(services, memberOf(ctx));
   });
 
   claimRoutes(router, services);
