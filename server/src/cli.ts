@@ -35,6 +35,9 @@ const USAGE = `usage: pnpm jifen <command> [options]
   import members <file.csv> [--dry-run]
                                    legacy members and opening balances (phone, name, birthday, program,
                                    openingBalance, externalId); --encoding gb18030 for GBK files
+  import products <file.csv> --brand CODE [--dry-run]
+                                   a brand's catalogue (sku, name, price in yuan; barcode, initials,
+                                   category, unit, quickKey, active); all rows or none
   retention [--as-of …] [--months N]  erase personal data of members inactive N months (JIFEN_RETENTION_MONTHS, 36)
   report-rollup [--as-of …]        summarise closed days for the reports now (the job does it every 15 minutes)
   bench ledger|settle|reports|lookup …  beside a bare-driver floor (pnpm jifen bench for options)
@@ -135,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean' },
       encoding: { type: 'string' },
       months: { type: 'string' },
+      brand: { type: 'string' },
     },
   });
   const asOfText = typeof values['as-of'] === 'string' ? values['as-of'] : undefined;

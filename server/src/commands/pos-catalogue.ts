@@ -107,8 +107,8 @@ function presentAdmin(row: ProductRow): AdminProductView {
  */
 export async function upsertProducts(
   deps: CatalogueDeps,
-  /** 'seed' for the demo data and benchmarks (audited as `system`). */
-  actor: HqActor | 'seed',
+  /** 'seed' for the demo data and benchmarks (audited as `system`); `cli:<user>` for a file import. */
+  actor: HqActor | 'seed' | `cli:${string}`,
   req: UpsertProductsRequest,
 ): Promise<UpsertProductsResponse> {
   const brandId = await brandIdOf(deps.db, req.brandCode);
@@ -154,7 +154,7 @@ export async function upsertProducts(
       target: `brand:${req.brandCode}`,
       after: { ...counts, skus: req.products.slice(0, 20).map((p) => p.sku) },
     };
-    if (actor === 'seed') await appendAudit(deps.db.kysely, { actor: 'system', ...what, at: now });
+    if (typeof actor === 'string') await appendAudit(deps.db.kysely, { actor: actor === 'seed' ? 'system' : actor, ...what, at: now });
     else await record(deps.db.kysely, actor, now, what);
     return counts;
   } catch (e) {

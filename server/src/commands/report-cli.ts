@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import type { Db } from '../db/connect.js';
 import { PersonalDataCipher } from '../lib/crypto.js';
-import { importFile } from './import-file.js';
+import { importFile, importProductsFile } from './import-file.js';
 import { rollupReports } from './report-rollup.js';
 import { eraseInactiveMembers } from './retention.js';
 
@@ -23,6 +23,16 @@ export async function runReportCommand(
 ): Promise<number> {
   switch (command) {
     case 'import': {
+      if (positionals[0] === 'products') {
+        const file = positionals[1];
+        const brand = typeof values.brand === 'string' ? values.brand : undefined;
+        if (!file || !brand)
+          throw new ConfigError('usage: pnpm jifen import products <file.csv> --brand CODE [--dry-run] [--encoding gb18030]');
+        const encoding = typeof values.encoding === 'string' ? values.encoding : undefined;
+        return cli.withDb((db) =>
+          importProductsFile({ db, now: Date.now }, file, { brandCode: brand, dryRun: values['dry-run'] === true, encoding }),
+        );
+      }
       // `import members <file.csv>`; the shorter `import <file.csv>` came first and still works.
       const file = positionals[0] === 'members' ? positionals[1] : positionals[0];
       if (!file) throw new ConfigError('usage: pnpm jifen import members <file.csv> [--dry-run] [--encoding gb18030]');

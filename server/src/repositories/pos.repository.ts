@@ -116,6 +116,18 @@ export function productsBySkus(db: Q, brandId: number, skus: string[]): Promise<
   return db.selectFrom('product').selectAll().where('brand_id', '=', brandId).where('sku', 'in', skus).execute();
 }
 
+/** The brand's products that carry one of these barcodes (the (brand_id, barcode) key). */
+export async function productsByBarcodes(db: Q, brandId: number, barcodes: string[]): Promise<Array<{ sku: string; barcode: string }>> {
+  if (barcodes.length === 0) return [];
+  const rows = await db
+    .selectFrom('product')
+    .select(['sku', 'barcode'])
+    .where('brand_id', '=', brandId)
+    .where('barcode', 'in', barcodes)
+    .execute();
+  return rows.flatMap((r) => (r.barcode === null ? [] : [{ sku: r.sku, barcode: r.barcode }]));
+}
+
 export function findProduct(db: Q, brandId: number, sku: string): Promise<ProductRow | undefined> {
   return db.selectFrom('product').selectAll().where('brand_id', '=', brandId).where('sku', '=', sku).executeTakeFirst();
 }
