@@ -24,6 +24,16 @@ export function csvEncoding(charset: string | undefined): CsvEncoding {
   throw new JifenError('VALIDATION_FAILED', `unsupported charset ${charset}: use utf-8 or gb18030`, 'charset');
 }
 
+/** The bytes of an upload, refused (VALIDATION_FAILED) once they pass `max`. */
+export async function* limited(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > max) throw new JifenError('VALIDATION_FAILED', `the file is larger than ${max} bytes`);
+    yield chunk;
+  }
+}
+
 export async function* decodeText(chunks: AsyncIterable<Buffer | Uint8Array | string>, encoding: CsvEncoding): AsyncGenerator<string> {
   const decoder = new TextDecoder(encoding, { fatal: true });
   try {

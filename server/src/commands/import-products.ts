@@ -8,12 +8,13 @@
  * fix. Products are created or replaced by SKU, so running the same file again changes nothing new.
  */
 import { ProductInputSchema } from '@jifen/shared';
-import type { ProductInput } from '@jifen/shared';
+import type { ProductImportResponse, ProductInput } from '@jifen/shared';
 import { JifenError } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import * as pos from '../repositories/pos.repository.js';
 import { parseCsv } from './import-csv.js';
 import { upsertProducts } from './pos-catalogue.js';
+import type { HqActor } from './hq-common.js';
 
 const COLUMNS = ['sku', 'barcode', 'name', 'initials', 'price', 'category', 'unit', 'quickkey', 'active'] as const;
 type Column = (typeof COLUMNS)[number];
@@ -21,19 +22,8 @@ const REQUIRED: Column[] = ['sku', 'name', 'price'];
 /** What one upsert takes (the HQ API's limit too). */
 const BATCH = 1000;
 
-export interface ProductImportError {
-  line: number;
-  sku: string | null;
-  reason: string;
-}
-
-export interface ProductImportReport {
-  rows: number;
-  bad: number;
-  created: number;
-  updated: number;
-  errors: ProductImportError[];
-}
+export type ProductImportReport = ProductImportResponse;
+type ProductImportError = ProductImportReport['errors'][number];
 
 /** Yuan as typed in a spreadsheet ("12.8", "12.80", "￥12.80", "1,280.00") to integer fen, exactly. */
 export function yuanToFen(text: string): number | null {
@@ -106,7 +96,7 @@ export interface ProductImportDeps {
 export async function importProducts(
   deps: ProductImportDeps,
   text: AsyncIterable<string>,
-  opts: { brandCode: string; dryRun: boolean; actor: `cli:${string}`; onProgress?: (rows: number, bad: number) => void },
+  opts: { brandCode: string; dryRun: boolean; actor: HqActor | `cli:${string}`; onProgress?: (rows: number, bad: number) => void },
 ): Promise<ProductImportReport> {
   const brand = await deps.db.kysely.selectFrom('brand').select('id').where('code', '=', opts.brandCode).executeTakeFirst();
   if (!brand) throw new JifenError('BRAND_NOT_FOUND', `brand ${opts.brandCode} not found`, 'brand');

@@ -102,3 +102,25 @@ export const StoreProductRequest = z.object({
   available: z.boolean(),
 });
 export type StoreProductRequest = z.infer<typeof StoreProductRequest>;
+
+/**
+ * `POST /api/admin/products/import?brandCode=…&dryRun=true|false` with the CSV as the body (text/csv,
+ * UTF-8 or charset=gb18030), and `pnpm jifen import products`: columns sku, name, price (yuan) required;
+ * barcode, initials, category, unit, quickKey, active optional. A dry run unless dryRun=false.
+ */
+export const ProductImportQuery = z.object({
+  brandCode: z.string().trim().min(1).max(32),
+  dryRun: z.enum(['true', 'false']).default('true'),
+});
+export type ProductImportQuery = z.infer<typeof ProductImportQuery>;
+
+export interface ProductImportResponse {
+  rows: number;
+  bad: number;
+  /** Products created (or, in a dry run, that would be). */
+  created: number;
+  /** Products replaced by SKU (or that would be). */
+  updated: number;
+  /** Every bad row; one and nothing is written. */
+  errors: Array<{ line: number; sku: string | null; reason: string }>;
+}

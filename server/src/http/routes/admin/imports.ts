@@ -6,7 +6,7 @@
  */
 import Router from '@koa/router';
 import { IdParam, ImportQuery, JifenError } from '@jifen/shared';
-import { csvEncoding, decodeText } from '../../../commands/import-csv.js';
+import { csvEncoding, decodeText, limited } from '../../../commands/import-csv.js';
 import { importMembers, presentRun } from '../../../commands/import-members.js';
 import { findImportRun, recentImportRuns } from '../../../repositories/import.repository.js';
 import type { AppState, Services, StaffPrincipal } from '../../context.js';
@@ -15,15 +15,6 @@ import { ADMIN_PREFIX, route } from './route.js';
 
 /** 512 MiB: about five million members. */
 const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
-
-async function* limited(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
-  let size = 0;
-  for await (const chunk of source) {
-    size += chunk.length;
-    if (size > max) throw new JifenError('VALIDATION_FAILED', `the file is larger than ${max} bytes`);
-    yield chunk;
-  }
-}
 
 export function importRoutes(services: Services): Router<AppState> {
   const router = new Router<AppState>({ prefix: ADMIN_PREFIX });

@@ -1,6 +1,8 @@
 /** The store catalogue as HQ keeps it: a brand's products, and one store's own price and availability. */
-import { ProductListQuery, SkuSchema, StoreProductRequest, UpsertProductsRequest } from '@jifen/shared';
+import { JifenError, ProductImportQuery, ProductListQuery, SkuSchema, StoreProductRequest, UpsertProductsRequest } from '@jifen/shared';
 import { z } from 'zod';
+import { csvEncoding, decodeText, limited } from '../../../commands/import-csv.js';
+import { importProducts } from '../../../commands/import-products.js';
 import { listProducts, setStoreProduct, upsertProducts } from '../../../commands/pos-catalogue.js';
 import type { Services } from '../../context.js';
 import { validate } from '../../middleware/request.js';
@@ -8,6 +10,8 @@ import { actorOf, route } from './route.js';
 import type { AdminRouter } from './route.js';
 
 const StoreCodeParam = z.string().trim().min(1).max(32);
+/** 64 MiB: a catalogue of several hundred thousand items. */
+const MAX_CATALOGUE_BYTES = 64 * 1024 * 1024;
 
 export function productRoutes(router: AdminRouter, services: Services): void {
   const deps = { db: services.db, now: services.now };
@@ -30,6 +34,34 @@ export function productRoutes(router: AdminRouter, services: Services): void {
     },
     async (ctx) => {
       ctx.body = await listProducts(deps, validate(ProductListQuery, ctx.query));
+    },
+  );
+
+  route(
+    router,
+    services,
+    {
+      method: 'post',
+      path: '/products/import',
+      permission: 'catalogue.write',
+      doc: {
+        tag,
+        summary:
+          'Import a brand’s catalogue from a spreadsheet: the CSV is the body (text/csv; charset=utf-8 or gb18030), columns sku, name, price (yuan) and optionally barcode, initials, category, unit, quickKey, active; a dry run unless dryRun=false; every row is checked first and one bad row writes nothing; by SKU, so repeating it adds nothing',
+        query: ProductImportQuery,
+        responses: { 200: '{ rows, bad, created, updated, errors: [{ line, sku, reason }] }' },
+        errors: ['BRAND_NOT_FOUND'],
+      },
+    },
+    async (ctx) => {
+      const query = validate(ProductImportQuery, ctx.query);
+      if (!ctx.is('text/csv')) throw new JifenError('VALIDATION_FAILED', 'send the file as the body with Content-Type: text/csv');
+      const encoding = csvEncoding(ctx.request.charset || undefined);
+      ctx.body = await importProducts(deps, decodeText(limited(ctx.req as AsyncIterable<Buffer>, MAX_CATALOGUE_BYTES), encoding), {
+        brandCode: query.brandCode,
+        dryRun: query.dryRun === 'true',
+        actor: actorOf(ctx),
+      });
     },
   );
 
