@@ -566,28 +566,90 @@ function periodExpr(ctx: ReportContext) {
   return (col: Parameters<typeof repo.periodSql>[1]) => repo.periodSql(ctx.deps.db.dialect, col, ctx.granularity, months);
 }
 
+interface BuyerStats {
+  buyers: number;
+  repeaters: number;
+  spanMs: number;
+  gaps: number;
+  /** Distinct buyers per period (by period index), when counted with the rest. */
+  perPeriod: number[] | null;
+}
+
+/**
+ * The buying members of the range: one grouping of their orders by member gives the summary and, up
+ * to MAX_PERIOD_BITS periods, each period's distinct buyers; over a long range on MySQL it runs as
+ * slices of the members side by side, whose sums add up.
+ */
+async function buyerStats(ctx: ReportContext): Promise<BuyerStats> {
+  const list = periods(ctx);
+  const withPeriods = list.length <= repo.MAX_PERIOD_BITS;
+  const months = ctx.granularity === 'month' ? monthsOf(ctx.fromDay, ctx.toDay) : [];
+  const dialect = ctx.deps.db.dialect;
+  const period = withPeriods
+    ? {
+        count: list.length,
+        index: (col: Parameters<typeof repo.periodIndexSql>[1]) => repo.periodIndexSql(dialect, col, ctx.granularity, ctx.fromDay, months),
+      }
+    : undefined;
+  const slices = repo.memberSlices(dialect, ctx.fromMs, ctx.endMs);
+  const rows = await Promise.all(
+    slices.map((memberRange) =>
+      repo
+        .buyerStats(ctx.deps.db.kysely, dialect, ctx.fromMs, ctx.endMs, { ...ctx.filters, ...(memberRange ? { memberRange } : {}) }, period)
+        .executeTakeFirst(),
+    ),
+  );
+  const sum = (key: string) => rows.reduce((s, r) => s + num((r as Row | undefined)?.[key]), 0);
+  return {
+    buyers: sum('buyers'),
+    repeaters: sum('repeaters'),
+    spanMs: sum('span_ms'),
+    gaps: sum('gaps'),
+    perPeriod: withPeriods ? list.map((_, k) => sum(`p${k}`)) : null,
+  };
+}
+
 function membersReport(ctx: ReportContext): Report {
   const db = ctx.deps.db.kysely;
   const periodColumns = ['period', 'newMembers', 'buyers', 'orders', 'amountFen'] as const;
+  let stats: Promise<BuyerStats> | undefined;
+  const statsOnce = () => (stats ??= buyerStats(ctx));
   async function* periodRows(): AsyncGenerator<Row> {
-    const [joinedRows, boughtRows] = await Promise.all([
+    const list = periods(ctx);
+    const [joinedRows, dayRows, counted] = await Promise.all([
       repo.newMembersByPeriod(db, ctx.fromMs, ctx.endMs, periodExpr(ctx)).execute(),
-      repo.buyersByPeriod(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, periodExpr(ctx)).execute(),
+      repo.memberOrdersByDay(db, ctx.deps.db.dialect, ctx.span, ctx.filters).execute(),
+      statsOnce(),
     ]);
+    // Beyond MAX_PERIOD_BITS periods (days over a long range), the distinct buyers are counted apart.
+    const perPeriod =
+      counted.perPeriod ??
+      (await (async () => {
+        const byStart = new Map<number, number>();
+        for (const r of await repo.buyersByPeriod(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, periodExpr(ctx)).execute())
+          byStart.set(num(r.period), num(r.buyers));
+        return list.map((p) => byStart.get(p.startDay) ?? 0);
+      })());
     const joined = new Map<number, number>();
     for (const r of joinedRows) joined.set(num(r.period), num(r.members));
-    const bought = new Map<number, { buyers: number; orders: number; amountFen: number }>();
-    for (const r of boughtRows) {
-      bought.set(num(r.period), { buyers: num(r.buyers), orders: num(r.orders), amountFen: num(r.amount_fen) });
+    // Orders and amounts by day, then by the period each day falls in.
+    const orders = list.map(() => 0);
+    const amounts = list.map(() => 0);
+    for (const r of dayRows) {
+      const day = num(r.day);
+      let k = list.length - 1;
+      while (k > 0 && list[k]!.startDay > day) k--;
+      if (day < ctx.fromDay || day > ctx.toDay) continue;
+      orders[k]! += num(r.orders);
+      amounts[k]! += num(r.amount_fen);
     }
-    for (const p of periods(ctx)) {
-      const b = bought.get(p.startDay);
+    for (const [k, p] of list.entries()) {
       yield {
         period: p.key,
         newMembers: joined.get(p.startDay) ?? 0,
-        buyers: b?.buyers ?? 0,
-        orders: b?.orders ?? 0,
-        amountFen: b?.amountFen ?? 0,
+        buyers: perPeriod[k] ?? 0,
+        orders: orders[k] ?? 0,
+        amountFen: amounts[k] ?? 0,
       };
     }
   }
@@ -628,16 +690,13 @@ function membersReport(ctx: ReportContext): Report {
       tier_movement: { columns: moveColumns, rows: moveRows },
     },
     async json() {
-      const [summaryRow, periodList, tiers, tierMovement] = await Promise.all([
-        repo.buyerSummary(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters).executeTakeFirst(),
+      const [s, periodList, tiers, tierMovement] = await Promise.all([
+        statsOnce(),
         collect(periodRows()),
         collect(tierRows()),
         collect(moveRows()),
       ]);
-      const s = summaryRow ?? {};
-      const buyers = num((s as Row).buyers);
-      const repeaters = num((s as Row).repeaters);
-      const gaps = num((s as Row).gaps);
+      const { buyers, repeaters, gaps } = s;
       return {
         ...header(ctx, 'members'),
         granularity: ctx.granularity,
@@ -647,7 +706,7 @@ function membersReport(ctx: ReportContext): Report {
           buyers,
           repeatBuyers: repeaters,
           repurchaseRatePct: percent(repeaters, buyers),
-          avgIntervalDays: gaps === 0 ? null : Math.round((num((s as Row).span_ms) * 10) / (gaps * repo.DAY_MS)) / 10,
+          avgIntervalDays: gaps === 0 ? null : Math.round((s.spanMs * 10) / (gaps * repo.DAY_MS)) / 10,
         },
         periods: periodList,
         tiers,
@@ -664,9 +723,36 @@ function rfmReport(ctx: ReportContext): Report {
   const db = ctx.deps.db.kysely;
   const segmentColumns = ['segment', 'members', 'yellow', 'red', 'avgRecencyDays', 'avgOrders', 'avgAmountFen'] as const;
   async function* segmentRows(): AsyncGenerator<Row> {
+    // Over a long range on MySQL, slices of the members side by side; their per-segment sums add up.
     const found = new Map<string, Row>();
-    for (const r of await repo.rfmSegments(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, ctx.span).execute())
-      found.set(String(r.segment), r as Row);
+    const slices = repo.memberSlices(ctx.deps.db.dialect, ctx.fromMs, ctx.endMs);
+    const parts = await Promise.all(
+      slices.map((memberRange) =>
+        repo
+          .rfmSegments(
+            db,
+            ctx.deps.db.dialect,
+            ctx.fromMs,
+            ctx.endMs,
+            { ...ctx.filters, ...(memberRange ? { memberRange } : {}) },
+            ctx.span,
+          )
+          .execute(),
+      ),
+    );
+    for (const r of parts.flat()) {
+      const key = String(r.segment);
+      const before = found.get(key);
+      const row = r as Row;
+      found.set(
+        key,
+        before
+          ? Object.fromEntries(
+              ['members', 'yellow', 'red', 'recency_ms', 'orders', 'amount_fen'].map((c) => [c, num(before[c]) + num(row[c])]),
+            )
+          : row,
+      );
+    }
     for (const segment of repo.RFM_SEGMENTS) {
       const r = found.get(segment);
       const members = num(r?.members);

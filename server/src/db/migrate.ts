@@ -8,6 +8,7 @@ import { migration0004 } from './migrations/0004_hq.js';
 import { migration0005 } from './migrations/0005_reports.js';
 import { migration0006 } from './migrations/0006_pos.js';
 import { migration0007 } from './migrations/0007_report_speed.js';
+import { migration0008 } from './migrations/0008_member_orders.js';
 
 /** Migrations are listed here in order; a shipped migration is never edited, only followed. */
 function provider(db: Db): MigrationProvider {
@@ -21,6 +22,7 @@ function provider(db: Db): MigrationProvider {
         '0005_reports': migration0005(db.dialect),
         '0006_pos': migration0006(db.dialect),
         '0007_report_speed': migration0007(db.dialect),
+        '0008_member_orders': migration0008(),
       };
     },
   };

@@ -49,6 +49,9 @@ export interface ReportOrderDayTable {
   amount_fen: number;
   payer_fen: number;
   points_paid: number;
+  /** Of `orders` and `amount_fen`: those of identified members (the members report). */
+  member_orders: number;
+  member_amount_fen: number;
 }
 
 /** Campaign points per China day, read from the rules trace of earn entries. */

@@ -239,6 +239,8 @@ export function orderDaySelect(db: Q, dialect: DialectName, fromMs: number, toMs
       sql<number>`sum(o.amount_fen)`.as('amount_fen'),
       sql<number>`sum(coalesce(o.payer_total_fen, 0))`.as('payer_fen'),
       sql<number>`sum(o.points_paid)`.as('points_paid'),
+      sql<number>`sum(case when o.member_id is not null then 1 else 0 end)`.as('member_orders'),
+      sql<number>`sum(case when o.member_id is not null then o.amount_fen else 0 end)`.as('member_amount_fen'),
     ])
     .where('o.status', 'in', PAID_STATUSES)
     .where('o.placed_at', '>=', fromMs)
@@ -362,7 +364,18 @@ export const SUMMARY_COLUMNS = {
     'entries',
   ],
   report_lot_day: ['day', 'program_id', 'brand_id', 'store_id', 'spender_brand_id', 'kind', 'points'],
-  report_order_day: ['day', 'program_id', 'brand_id', 'store_id', 'orders', 'amount_fen', 'payer_fen', 'points_paid'],
+  report_order_day: [
+    'day',
+    'program_id',
+    'brand_id',
+    'store_id',
+    'orders',
+    'amount_fen',
+    'payer_fen',
+    'points_paid',
+    'member_orders',
+    'member_amount_fen',
+  ],
   report_tier_day: ['day', 'program_id', 'from_code', 'to_code', 'members'],
   report_campaign_day: ['day', 'program_id', 'campaign_id', 'brand_id', 'store_id', 'points', 'orders'],
 } as const;
@@ -748,6 +761,7 @@ function paidOrders(db: Q, fromMs: number, toMs: number, f: MemberFilters) {
   if (f.storeId !== undefined) q = q.where('o.store_id', '=', f.storeId);
   if (f.memberIds !== undefined) q = q.where('o.member_id', 'in', f.memberIds.length ? f.memberIds : [-1]);
   if (f.afterMember !== undefined) q = q.where('o.member_id', '>', f.afterMember);
+  if (f.memberRange !== undefined) q = q.where('o.member_id', '>=', f.memberRange[0]).where('o.member_id', '<', f.memberRange[1]);
   return q;
 }
 
@@ -755,6 +769,21 @@ function paidOrders(db: Q, fromMs: number, toMs: number, f: MemberFilters) {
 export interface MemberFilters extends Filters {
   memberIds?: readonly number[];
   afterMember?: number;
+  /** Members with ids in [lo, hi) only: a slice of the members, run beside the other slices. */
+  memberRange?: readonly [number, number];
+}
+
+/**
+ * Long ranges group every buying member's orders; on MySQL one statement does that on one core. Cut
+ * by member id (ids are uniform random in [1, 2^53)), the slices run side by side on their own
+ * connections and their sums add up: every member is in exactly one slice.
+ */
+export function memberSlices(dialect: DialectName, fromMs: number, toMs: number): Array<readonly [number, number] | undefined> {
+  if (dialect !== 'mysql' || toMs - fromMs <= SHORT_RANGE_MS) return [undefined];
+  return [
+    [0, 2 ** 52],
+    [2 ** 52, 2 ** 53],
+  ];
 }
 
 /**
@@ -764,8 +793,12 @@ export interface MemberFilters extends Filters {
  */
 const SHORT_RANGE_MS = 92 * DAY_MS;
 
-/** One row per buying member: orders, net amount, first and last purchase in the range. */
-function buyers(db: Q, dialect: DialectName, fromMs: number, toMs: number, f: MemberFilters) {
+/**
+ * One row per buying member: orders, net amount, first and last purchase in the range; with
+ * `periodIndex` also `periods`, a bit per period the member bought in (`sum(distinct 1 << i)`: the
+ * distinct powers of two add up to their bitwise or, on MySQL and SQLite alike).
+ */
+function buyers(db: Q, dialect: DialectName, fromMs: number, toMs: number, f: MemberFilters, periodIndex?: RawBuilder<number>) {
   const q = paidOrders(db, fromMs, toMs, f)
     .select([
       'o.member_id as member_id',
@@ -773,6 +806,7 @@ function buyers(db: Q, dialect: DialectName, fromMs: number, toMs: number, f: Me
       sql<number>`sum(o.amount_fen - o.refunded_fen)`.as('amount_fen'),
       sql<number>`min(o.placed_at)`.as('first_at'),
       sql<number>`max(o.placed_at)`.as('last_at'),
+      (periodIndex ? sql<number>`sum(distinct 1 << ${periodIndex})` : sql<number>`0`).as('periods'),
     ])
     .groupBy('o.member_id');
   if (dialect !== 'mysql') return q;
@@ -812,16 +846,58 @@ export async function buyerIdsPage(
   return rows.map((r) => Number((r as { member_id: number }).member_id));
 }
 
-/** Active members, repeat buyers and the pooled purchase interval over the range. */
-export function buyerSummary(db: Q, dialect: DialectName, fromMs: number, toMs: number, f: Filters) {
+/** The most periods whose buyers one statement counts as bits of a 64-bit integer. */
+export const MAX_PERIOD_BITS = 62;
+
+/**
+ * Active members, repeat buyers and the pooled purchase interval over the range, and with
+ * `period` (the index of an order's period, below MAX_PERIOD_BITS) the distinct buyers of each
+ * period as `p0`, `p1`, …: one grouping of the orders by member serves both.
+ */
+export function buyerStats(
+  db: Q,
+  dialect: DialectName,
+  fromMs: number,
+  toMs: number,
+  f: MemberFilters,
+  period?: { index: (col: Expression<number>) => RawBuilder<number>; count: number },
+) {
+  const index = period ? period.index(sql.ref('o.placed_at')) : undefined;
+  const bits = Array.from({ length: period?.count ?? 0 }, (_, k) =>
+    sql<number>`coalesce(sum((t.periods >> ${sql.lit(k)}) & 1), 0)`.as(`p${k}`),
+  );
   return db
-    .selectFrom(buyers(db, dialect, fromMs, toMs, f).as('t'))
+    .selectFrom(buyers(db, dialect, fromMs, toMs, f, index).as('t'))
     .select([
       sql<number>`count(*)`.as('buyers'),
       sql<number>`coalesce(sum(case when t.orders >= 2 then 1 else 0 end), 0)`.as('repeaters'),
       sql<number>`coalesce(sum(case when t.orders >= 2 then t.last_at - t.first_at else 0 end), 0)`.as('span_ms'),
       sql<number>`coalesce(sum(case when t.orders >= 2 then t.orders - 1 else 0 end), 0)`.as('gaps'),
+      ...bits,
     ]);
+}
+
+/** Identified members' paid orders and amounts per China day (the daily summary, then live). */
+export function memberOrdersByDay(db: Q, dialect: DialectName, span: DaySpan, f: Filters) {
+  return filtered(orderDays(db, dialect, span), f)
+    .select(['t.day', sql<number>`sum(t.member_orders)`.as('orders'), sql<number>`sum(t.member_amount_fen)`.as('amount_fen')])
+    .groupBy('t.day');
+}
+
+/**
+ * The 0-based index of the period an epoch-ms column falls in: days from the first, or the month
+ * (a CASE over the month boundaries, like periodSql).
+ */
+export function periodIndexSql(
+  dialect: DialectName,
+  column: Expression<number>,
+  granularity: 'day' | 'month',
+  fromDay: number,
+  months: ReadonlyArray<{ startDay: number }>,
+): RawBuilder<number> {
+  if (granularity === 'day' || months.length === 0) return sql<number>`(${chinaDaySql(dialect, column)} - ${sql.lit(fromDay)})`;
+  const branches = months.slice(1).map((m, i) => sql`when ${column} < ${sql.lit(dayStartMs(m.startDay))} then ${sql.lit(i)} `);
+  return sql<number>`(case ${sql.join(branches, sql` `)}else ${sql.lit(months.length - 1)} end)`;
 }
 
 /** Distinct buying members, orders and amount per period. */
@@ -942,12 +1018,14 @@ export function rfmMembers(db: Q, dialect: DialectName, fromMs: number, endMs: n
   const yellow = sql`(case when t.orders >= 2 and 2 * (${end} - t.last_at) * (t.orders - 1) > 3 * (t.last_at - t.first_at) then 1 else 0 end)`;
   let from = db.selectFrom(buyers(db, dialect, fromMs, endMs, f).as('t'));
   if (days && !probe) {
-    const activeOnDays = db
+    let activeOnDays = db
       .selectFrom('report_member_active_day as d')
       .select('d.member_id')
       .distinct()
       .where('d.day', '>=', firstDay)
       .where('d.day', '<=', lastDay);
+    if (f.memberRange !== undefined)
+      activeOnDays = activeOnDays.where('d.member_id', '>=', f.memberRange[0]).where('d.member_id', '<', f.memberRange[1]);
     from = from.leftJoin(activeOnDays.as('ad'), 'ad.member_id', 't.member_id') as unknown as typeof from;
   }
   if (live) {
@@ -1005,8 +1083,8 @@ export interface RollupSpan {
   partialUntil?: number | null;
 }
 
-/** Members, churn warnings and averages per segment. */
-export function rfmSegments(db: Q, dialect: DialectName, fromMs: number, endMs: number, f: Filters, rollup: RollupSpan) {
+/** Members, churn warnings and averages per segment (of a slice of the members, with `memberRange`). */
+export function rfmSegments(db: Q, dialect: DialectName, fromMs: number, endMs: number, f: MemberFilters, rollup: RollupSpan) {
   return db
     .selectFrom(rfmMembers(db, dialect, fromMs, endMs, f, rollup).as('x'))
     .select([

@@ -485,6 +485,38 @@ async function checkFiltered(): Promise<void> {
   expect(early.tierMovement).toEqual([{ program: 'JIFEN', fromTier: 'bronze', toTier: 'silver', direction: 'up', members: 2 }]);
   expect((await body('/api/admin/reports/members?from=2026-03-04&to=2026-04-30&program=SPORT')).tierMovement).toEqual([]);
 
+  // Over more than 92 days MySQL groups the buyers in slices of the members side by side, and over
+  // more than 62 periods (days) counts each period's buyers apart: the same figures either way.
+  type Period = { period: string; newMembers: number; buyers: number; orders: number; amountFen: number };
+  const months = await body(`/api/admin/reports/members?${RANGE}&granularity=month`);
+  const longer = await body('/api/admin/reports/members?from=2026-01-01&to=2026-04-30&granularity=month');
+  expect(longer.summary).toEqual(months.summary);
+  expect(longer.periods).toEqual([
+    { period: '2026-01', newMembers: 0, buyers: 0, orders: 0, amountFen: 0 },
+    ...(months.periods as Period[]),
+  ]);
+  const daily = (await body(`/api/admin/reports/members?${RANGE}&granularity=day`)).periods as Period[];
+  expect(daily).toHaveLength(89);
+  for (const m of months.periods as Period[]) {
+    const inMonth = daily.filter((d) => d.period.startsWith(m.period));
+    expect([m.period, inMonth.reduce((n, d) => n + d.orders, 0), inMonth.reduce((n, d) => n + d.amountFen, 0)]).toEqual([
+      m.period,
+      m.orders,
+      m.amountFen,
+    ]);
+  }
+  // A (03-02) and B (03-03), as the four days above counted them.
+  expect(daily.filter((d) => d.period >= '2026-03-01' && d.period <= '2026-03-04').map((d) => [d.period, d.buyers])).toEqual([
+    ['2026-03-01', 0],
+    ['2026-03-02', 1],
+    ['2026-03-03', 1],
+    ['2026-03-04', 0],
+  ]);
+  const rfmLonger = await body('/api/admin/reports/rfm?from=2026-01-01&to=2026-03-31');
+  const rfmShorter = await body('/api/admin/reports/rfm?from=2026-02-01&to=2026-03-31');
+  expect(rfmLonger.segments).toEqual(rfmShorter.segments);
+  expect(rfmLonger.totals).toEqual(rfmShorter.totals);
+
   // RFM at TEA as of 04-01: A bought there once (￥50) and B once (￥300, ￥150 refunded): both new.
   const rfmTea = await body('/api/admin/reports/rfm?from=2026-02-01&to=2026-03-31&brand=TEA');
   expect(rfmTea.totals).toEqual({ members: 2, yellow: 0, red: 0 });
