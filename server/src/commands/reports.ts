@@ -576,13 +576,23 @@ interface BuyerStats {
 }
 
 /**
- * The buying members of the range: one grouping of their orders by member gives the summary and, up
- * to MAX_PERIOD_BITS periods, each period's distinct buyers; over a long range on MySQL it runs as
- * slices of the members side by side, whose sums add up.
+ * Whether a range's buyers per period are counted as bits of the grouping by member: over long ranges
+ * (that grouping reads the member-ordered index whole, and a second statement per period would read
+ * every order again) and up to MAX_PERIOD_BITS periods. A short range counts them apart, side by side:
+ * both statements read only the range there.
+ */
+function periodsAsBits(ctx: ReportContext): boolean {
+  return periods(ctx).length <= repo.MAX_PERIOD_BITS && ctx.endMs - ctx.fromMs > repo.SHORT_RANGE_MS;
+}
+
+/**
+ * The buying members of the range: one grouping of their orders by member gives the summary and, with
+ * periodsAsBits, each period's distinct buyers; over a long range on MySQL it runs as slices of the
+ * members side by side, whose sums add up.
  */
 async function buyerStats(ctx: ReportContext): Promise<BuyerStats> {
   const list = periods(ctx);
-  const withPeriods = list.length <= repo.MAX_PERIOD_BITS;
+  const withPeriods = periodsAsBits(ctx);
   const months = ctx.granularity === 'month' ? monthsOf(ctx.fromDay, ctx.toDay) : [];
   const dialect = ctx.deps.db.dialect;
   const period = withPeriods
@@ -616,20 +626,17 @@ function membersReport(ctx: ReportContext): Report {
   const statsOnce = () => (stats ??= buyerStats(ctx));
   async function* periodRows(): AsyncGenerator<Row> {
     const list = periods(ctx);
-    const [joinedRows, dayRows, counted] = await Promise.all([
+    const [joinedRows, dayRows, counted, apart] = await Promise.all([
       repo.newMembersByPeriod(db, ctx.fromMs, ctx.endMs, periodExpr(ctx)).execute(),
       repo.memberOrdersByDay(db, ctx.deps.db.dialect, ctx.span, ctx.filters).execute(),
       statsOnce(),
+      periodsAsBits(ctx)
+        ? Promise.resolve(null)
+        : repo.buyersByPeriod(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, periodExpr(ctx)).execute(),
     ]);
-    // Beyond MAX_PERIOD_BITS periods (days over a long range), the distinct buyers are counted apart.
-    const perPeriod =
-      counted.perPeriod ??
-      (await (async () => {
-        const byStart = new Map<number, number>();
-        for (const r of await repo.buyersByPeriod(db, ctx.deps.db.dialect, ctx.fromMs, ctx.endMs, ctx.filters, periodExpr(ctx)).execute())
-          byStart.set(num(r.period), num(r.buyers));
-        return list.map((p) => byStart.get(p.startDay) ?? 0);
-      })());
+    const byStart = new Map<number, number>();
+    for (const r of apart ?? []) byStart.set(num(r.period), num(r.buyers));
+    const perPeriod = counted.perPeriod ?? list.map((p) => byStart.get(p.startDay) ?? 0);
     const joined = new Map<number, number>();
     for (const r of joinedRows) joined.set(num(r.period), num(r.members));
     // Orders and amounts by day, then by the period each day falls in.

@@ -791,7 +791,7 @@ export function memberSlices(dialect: DialectName, fromMs: number, toMs: number)
  * the range is read, then sorted); longer ones read the member-ordered one whole, which groups as it
  * goes. Measured on MariaDB with 3.6M orders: a month 1.1 s against 2.3 s, a year 5.1 s against 3.4 s.
  */
-const SHORT_RANGE_MS = 92 * DAY_MS;
+export const SHORT_RANGE_MS = 92 * DAY_MS;
 
 /**
  * One row per buying member: orders, net amount, first and last purchase in the range; with
