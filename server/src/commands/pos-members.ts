@@ -9,6 +9,7 @@ import type { MemberRef, OrderLine, PosMemberView, PosPreviewRequest, PosPreview
 import type { Db } from '../db/connect.js';
 import type { PersonalDataCipher } from '../lib/crypto.js';
 import { MEMBER_REF_TTL_MS } from '../lib/codes.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 import type { CodeSigner } from '../lib/codes.js';
 import { hitRateLimit } from '../repositories/member-claim.repository.js';
 import { rateLimitReached } from '../repositories/pos.repository.js';
@@ -131,16 +132,14 @@ export async function lookupMemberAtTill(deps: PosMemberDeps, terminal: Terminal
  * seconds per program and brand: every member scan shows it, and a newly published rule set only
  * changes the wording of that line.
  */
-const RULES_SHOWN_MS = 5_000;
-const growthRates = new Map<string, { at: number; growthPerYuan: number }>();
+const growthRates = new TtlCache<string, number>(5_000);
 
 async function growthPerYuanAt(db: Db, till: TillContext, now: number): Promise<number> {
   const key = `${till.program.id}:${till.brandId}`;
-  const hit = growthRates.get(key);
-  if (hit && now >= hit.at && now - hit.at < RULES_SHOWN_MS) return hit.growthPerYuan;
+  const hit = growthRates.get(key, now);
+  if (hit !== undefined) return hit;
   const growthPerYuan = ruleSetOf(await ruleSetInForce(db.kysely, till.program.id, till.brandId, now)).rules.growthPerYuan;
-  if (growthRates.size > 10_000) growthRates.clear();
-  growthRates.set(key, { at: now, growthPerYuan });
+  growthRates.set(key, growthPerYuan, now);
   return growthPerYuan;
 }
 

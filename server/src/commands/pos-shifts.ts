@@ -18,6 +18,7 @@ import * as pos from '../repositories/pos.repository.js';
 import type { ShiftRow } from '../repositories/pos.repository.js';
 import { loadProgram } from './programs.js';
 import type { ProgramConfig } from './programs.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 
 export interface TerminalRef {
   terminalId: number;
@@ -37,14 +38,12 @@ export interface TillContext {
 }
 
 /** Store rows change only through HQ's configuration: kept for a few seconds, like program settings. */
-const STORE_CACHE_MS = 10_000;
-const stores = new Map<number, { at: number; row: Omit<TillContext, 'terminalId' | 'program'> & { programId: number } }>();
+const stores = new TtlCache<number, Omit<TillContext, 'terminalId' | 'program'> & { programId: number }>(10_000);
 
 /** Throws NOT_FOUND (the terminal's store was removed), PROGRAM_NOT_FOUND. */
 export async function tillContext(db: Db, terminal: TerminalRef): Promise<TillContext> {
-  const now = Date.now();
   let hit = stores.get(terminal.storeId);
-  if (!hit || now - hit.at >= STORE_CACHE_MS) {
+  if (!hit) {
     const row = await db.kysely
       .selectFrom('store')
       .innerJoin('brand', 'brand.id', 'store.brand_id')
@@ -60,11 +59,10 @@ export async function tillContext(db: Db, terminal: TerminalRef): Promise<TillCo
       .where('store.id', '=', terminal.storeId)
       .executeTakeFirst();
     if (!row) throw new JifenError('NOT_FOUND', 'the terminal’s store no longer exists');
-    if (stores.size > 10_000) stores.clear();
-    hit = { at: now, row };
+    hit = row;
     stores.set(terminal.storeId, hit);
   }
-  const { programId, ...store } = hit.row;
+  const { programId, ...store } = hit;
   const program = await loadProgram(db.kysely, programId);
   if (!program) throw new JifenError('PROGRAM_NOT_FOUND', `program ${programId} not found`);
   return { terminalId: terminal.terminalId, ...store, program };

@@ -7,6 +7,7 @@ import { findProgramById } from '../repositories/org.repository.js';
 import type { ProgramRow } from '../repositories/org.repository.js';
 import { findRuleSet } from '../repositories/rules.repository.js';
 import type { RuleSetRow } from '../repositories/rules.repository.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 
 /** At most this share of an order may be paid with points unless HQ sets the program's own. */
 export const DEFAULT_MAX_POINTS_SHARE_PERCENT = 50;
@@ -85,15 +86,14 @@ export async function loadRuleSet(q: Kysely<Database>, id: number): Promise<Pars
  * kept parsed for a few seconds, so an edit takes effect within PROGRAM_CACHE_MS on every server.
  */
 export const PROGRAM_CACHE_MS = 10_000;
-const programs = new Map<number, { at: number; config: ProgramConfig }>();
+const programs = new TtlCache<number, ProgramConfig>(PROGRAM_CACHE_MS);
 
 export async function loadProgram(q: Kysely<Database>, id: number): Promise<ProgramConfig | undefined> {
   const hit = programs.get(id);
-  const now = Date.now();
-  if (hit && now - hit.at < PROGRAM_CACHE_MS) return hit.config;
+  if (hit) return hit;
   const row = await findProgramById(q, id);
   if (!row) return undefined;
   const config = programConfig(row);
-  programs.set(id, { at: now, config });
+  programs.set(id, config);
   return config;
 }

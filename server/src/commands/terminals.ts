@@ -3,6 +3,7 @@ import { JifenError } from '@jifen/shared';
 import type { Db } from '../db/connect.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { newId, newToken } from '../lib/ids.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 
 /** Throws NOT_FOUND (unknown store code). */
 export async function issueTerminal(
@@ -39,8 +40,7 @@ export interface TerminalPrincipal {
  * server of a scaled-out deployment refuses the old token within this time.
  */
 export const TERMINAL_CACHE_MS = 2_000;
-const MAX_CACHED_TERMINALS = 20_000;
-const byToken = new Map<string, { at: number; terminal: TerminalPrincipal }>();
+const byToken = new TtlCache<string, TerminalPrincipal>(TERMINAL_CACHE_MS, 20_000);
 
 /**
  * The terminal a bearer token belongs to. Throws UNAUTHENTICATED (unknown token), TERMINAL_REVOKED.
@@ -48,8 +48,8 @@ const byToken = new Map<string, { at: number; terminal: TerminalPrincipal }>();
  */
 export async function terminalByToken(db: Db, token: string, now: number = Date.now()): Promise<TerminalPrincipal> {
   const tokenHash = sha256Hex(token);
-  const hit = byToken.get(tokenHash);
-  if (hit && now - hit.at < TERMINAL_CACHE_MS && now >= hit.at) return hit.terminal;
+  const hit = byToken.get(tokenHash, now);
+  if (hit) return hit;
   const row = await db.kysely
     .selectFrom('terminal')
     .select(['id', 'store_id', 'revoked_at'])
@@ -60,13 +60,12 @@ export async function terminalByToken(db: Db, token: string, now: number = Date.
     byToken.delete(tokenHash);
     throw new JifenError('TERMINAL_REVOKED', 'this terminal’s token was revoked by HQ');
   }
-  if (byToken.size >= MAX_CACHED_TERMINALS) byToken.clear();
   const terminal = { terminalId: row.id, storeId: row.store_id };
-  byToken.set(tokenHash, { at: now, terminal });
+  byToken.set(tokenHash, terminal, now);
   return terminal;
 }
 
 /** Forgets every remembered token of this terminal (after HQ rotates or revokes it). */
 export function forgetTerminal(terminalId: number): void {
-  for (const [hash, hit] of byToken) if (hit.terminal.terminalId === terminalId) byToken.delete(hash);
+  byToken.deleteWhere((t) => t.terminalId === terminalId);
 }
