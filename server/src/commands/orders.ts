@@ -116,6 +116,8 @@ export async function createPosOrder(deps: PaymentDeps, till: Till, req: CreateP
   const codeTime = deviceTime !== null && deviceTime >= now - OFFLINE_CODE_GRACE_MS ? deviceTime : now;
   const shiftId = await shiftForSale(deps, till, req.shiftId, deviceTime !== null);
 
+  // Read fresh, not through tillContext's few-second cache: a program setting HQ publishes (the share
+  // payable with points) applies to the very next order.
   const store = await deps.db.kysely
     .selectFrom('store')
     .innerJoin('brand', 'brand.id', 'store.brand_id')
